@@ -1,0 +1,6 @@
+namespace Edge.Agent;
+
+public static class Program
+{
+    public static int Main(string[] args) => Cli.EdgeCli.Run(args, Console.Out, Console.Error);
+}
