@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+
+namespace Edge.Models.Interop.Onnx;
+
+/// <summary>
+/// The loaded library and the process-wide objects made from it: the API table, one OrtEnv, one CPU
+/// OrtMemoryInfo for input tensors, and the default allocator. Lives until the process exits: the
+/// library is never unloaded because sessions may still hold threads inside it.
+/// </summary>
+internal sealed unsafe class OrtRuntime
+{
+    private OrtRuntime(string libraryPath, nint library, OrtApiBase* apiBase, OrtApi* api)
+    {
+        LibraryPath = libraryPath;
+        Library = library;
+        Version = Ort.ReadUtf8(apiBase->GetVersionString());
+        Ort.SetApi(api);
+
+        Env = new OrtEnvHandle();
+        nint env;
+        fixed (byte* logId = "edge"u8)
+            Ort.ThrowIfFailed(api->CreateEnv(OrtConst.LoggingLevelWarning, logId, &env));
+        Marshal.InitHandle(Env, env);
+
+        CpuMemory = new OrtMemoryInfoHandle();
+        nint memoryInfo;
+        Ort.ThrowIfFailed(api->CreateCpuMemoryInfo(OrtConst.ArenaAllocator, OrtConst.MemTypeDefault, &memoryInfo));
+        Marshal.InitHandle(CpuMemory, memoryInfo);
+
+        nint allocator;
+        Ort.ThrowIfFailed(api->GetAllocatorWithDefaultOptions(&allocator));
+        DefaultAllocator = allocator; // owned by ORT, never freed
+    }
+
+    public string LibraryPath { get; }
+    public nint Library { get; }
+    public string Version { get; }
+    public OrtEnvHandle Env { get; }
+    public OrtMemoryInfoHandle CpuMemory { get; }
+    public nint DefaultAllocator { get; }
+
+    public string BuildInfo => Ort.ReadUtf8(Ort.Api->GetBuildInfoString());
+
+    /// <summary>
+    /// Loads the library at <paramref name="path"/> and binds API version 30; on failure returns null
+    /// with the reason (the dlopen error, a missing export, or a library older than 1.30).
+    /// </summary>
+    public static OrtRuntime? TryLoad(string path, out string error)
+    {
+        if (!Environment.Is64BitProcess)
+            throw new PlatformNotSupportedException("the ONNX Runtime binding supports 64-bit processes only");
+
+        nint library;
+        try
+        {
+            library = NativeLibrary.Load(path);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            error = e.Message.ReplaceLineEndings(" ").Trim(); // .NET puts dlerror() on a line of its own
+            return null;
+        }
+
+        if (!NativeLibrary.TryGetExport(library, "OrtGetApiBase", out var getApiBase))
+        {
+            NativeLibrary.Free(library);
+            error = "no OrtGetApiBase export: not an ONNX Runtime library";
+            return null;
+        }
+
+        var apiBase = ((delegate* unmanaged<OrtApiBase*>)getApiBase)();
+        var api = apiBase->GetApi(OrtConst.ApiVersion); // asked once: a refused version prints to stderr
+        if (api == null)
+        {
+            var version = Ort.ReadUtf8(apiBase->GetVersionString());
+            NativeLibrary.Free(library);
+            error = $"ONNX Runtime {version} is older than 1.30 (GetApi({OrtConst.ApiVersion}) returned null)";
+            return null;
+        }
+
+        error = "";
+        return new OrtRuntime(path, library, apiBase, api);
+    }
+
+    public IReadOnlyList<string> AvailableProviders()
+    {
+        byte** names;
+        int count;
+        Ort.ThrowIfFailed(Ort.Api->GetAvailableProviders(&names, &count));
+        try
+        {
+            var result = new string[count];
+            for (int i = 0; i < count; i++) result[i] = Ort.ReadUtf8(names[i]);
+            return result;
+        }
+        finally
+        {
+            Ort.ThrowIfFailed(Ort.Api->ReleaseAvailableProviders(names, count));
+        }
+    }
+}
