@@ -9,7 +9,7 @@ namespace Edge.Models.Text;
 /// </summary>
 public static class FontLocator
 {
-    private static readonly ConcurrentDictionary<string, string> Found = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> Found = new(StringComparer.Ordinal);   // a recursive folder walk per renderer would be wasteful
 
     /// <summary>The folders searched, in order.</summary>
     public static IReadOnlyList<string> SearchDirectories

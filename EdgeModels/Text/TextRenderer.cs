@@ -108,13 +108,6 @@ public sealed class TextRenderer : IDisposable
         }
     }
 
-    /// <summary>True when some font in the style's chain has every non-space character of <paramref name="text"/>.</summary>
-    internal bool Covers(string text, FontStyle style)
-    {
-        lock (_gate)
-            return Runes(text).All(rune => Rune.IsWhiteSpace(rune) || Resolve(rune, style).Glyph != 0);
-    }
-
     /// <summary>The family that draws <paramref name="rune"/> in <paramref name="style"/>, or null when no font has it.</summary>
     internal string? FamilyFor(Rune rune, FontStyle style)
     {
