@@ -114,4 +114,18 @@ public class ImageOpsTests
         ImageOps.ResizeBilinear(row, wide, 4, 1);
         Assert.Equal([0, 64, 191, 255], TestImages.Pixels(wide));
     }
+
+    [Fact]
+    public void ResizeBilinear_agrees_with_the_tensor_writer_to_rounding()
+    {
+        using var src = TestImages.Noise(37, 29, PixelFormat.Rgb24, seed: 8);
+        using var dst = new ImageBuffer();
+        ImageOps.ResizeBilinear(src, dst, 23, 41);
+        var tensor = new float[3 * 23 * 41];
+        TensorWriter.ResizeNormalizeToChw(src, 23, 41, new ChannelNormalization(1, 0, 1, 0, 1, 0, false), tensor);
+        for (int y = 0; y < 41; y++)
+            for (int x = 0; x < 23; x++)
+                for (int c = 0; c < 3; c++)
+                    Assert.InRange(dst.Row(y)[3 * x + c] - tensor[c * 23 * 41 + y * 23 + x], -0.5001f, 0.5001f);
+    }
 }
