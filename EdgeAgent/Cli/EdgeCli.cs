@@ -1,24 +1,56 @@
+using Edge.Models.Onnx;
+
 namespace Edge.Agent.Cli;
 
-/// <summary>The <c>edge</c> command line: dispatches sub-commands.</summary>
+/// <summary>The <c>edge</c> command line: dispatches sub-commands and turns errors into exit codes.</summary>
 public static class EdgeCli
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            stdout.WriteLine(Usage);
+            (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
-        stderr.WriteLine($"edge: unknown command '{args[0]}'\n{Usage}");
-        return 2;
+        var rest = args[1..];
+        try
+        {
+            return args[0] switch
+            {
+                "ocr" when rest.Contains("--help") => Help(stdout, OcrCommand.Usage),
+                "ocr" => OcrCommand.Run(rest, stdout, stderr),
+                "bench" when rest.Length > 0 && rest[0] == "ocr" => rest.Contains("--help") ? Help(stdout, BenchOcrCommand.Usage) : BenchOcrCommand.Run(rest[1..], stdout, stderr),
+                "bench" => throw new UsageException("edge bench needs a target: ocr"),
+                "samples" => rest.Contains("--help") ? Help(stdout, SamplesCommand.Usage) : SamplesCommand.Run(rest, stdout, stderr),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"edge: {e.Message}\n\n{Usage}");
+            return 2;
+        }
+        catch (Exception e) when (e is OnnxRuntimeNotFoundException or FileNotFoundException or OnnxRuntimeException
+                                   or InvalidDataException or ArgumentException or DirectoryNotFoundException)
+        {
+            stderr.WriteLine($"edge: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Help(TextWriter stdout, string usage)
+    {
+        stdout.WriteLine(usage);
+        return 0;
     }
 
     public const string Usage = """
         usage: edge <command> [options]
 
         commands:
-          ocr IMAGE|DIR... [--json]   read text from images
-          bench ocr [IMAGES]          time the OCR pipeline against the raw model time
+          ocr IMAGE|DIR... [--json]      read text from images
+          bench ocr [IMAGES|DIR...]      time the OCR pipeline against the raw model time
+          samples ocr --out DIR          write the project's rendered OCR evaluation set
+        run 'edge <command> --help' for a command's options
         """;
 }

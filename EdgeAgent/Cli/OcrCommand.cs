@@ -1,0 +1,116 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Edge.Models.Imaging;
+using Edge.Models.Ocr;
+
+namespace Edge.Agent.Cli;
+
+/// <summary><c>edge ocr IMAGE|DIR... [--json]</c>: read text from images.</summary>
+internal static class OcrCommand
+{
+    public const string Usage = """
+        usage: edge ocr IMAGE|DIR... [--json] [options]
+
+        Reads text from JPEG/PNG images; a folder means every JPEG/PNG in it, sorted.
+          --json                one JSON object per image on its own line
+        """ + OcrSetup.Help;
+
+    internal static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var cl = new CommandLine(args, OcrSetup.Valued);
+        bool json = cl.Flag("json");
+        if (cl.Positional.Count == 0) throw new UsageException("edge ocr needs at least one image or folder");
+        var images = OcrSetup.ExpandImages(cl.Positional);
+        using var engine = OcrSetup.CreateEngine(cl);
+
+        int failures = 0;
+        foreach (var path in images)
+        {
+            OcrResult result;
+            try
+            {
+                if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder", path);
+                result = engine.Read(path);
+            }
+            catch (Exception e) when (e is ImageDecodeException or IOException or UnauthorizedAccessException)
+            {
+                failures++;
+                var message = e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
+                stderr.WriteLine($"edge ocr: {message}");
+                if (json) stdout.WriteLine(ErrorJson(path, message));
+                continue;
+            }
+            if (json) stdout.WriteLine(ToJson(path, result));
+            else WriteTable(stdout, path, result);
+        }
+        if (images.Count == 0) stderr.WriteLine("edge ocr: no JPEG or PNG images found");
+        return failures > 0 || images.Count == 0 ? 1 : 0;
+    }
+
+    public static string ToJson(string path, OcrResult result)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("image", path);
+            w.WriteStartArray("lines");
+            foreach (var line in result.Lines)
+            {
+                w.WriteStartObject();
+                w.WriteString("text", line.Text);
+                w.WriteNumber("score", Math.Round(line.Score, 4));
+                w.WriteStartArray("box");
+                for (int i = 0; i < 4; i++)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(MathF.Round(line.Box[i].X));
+                    w.WriteNumberValue(MathF.Round(line.Box[i].Y));
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+                if (line.Vertical) w.WriteBoolean("vertical", true);
+                if (line.UpsideDown) w.WriteBoolean("upside_down", true);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            var t = result.Timings;
+            w.WriteStartObject("ms");
+            w.WriteNumber("decode", Math.Round(t.DecodeMs, 2));
+            w.WriteNumber("det", Math.Round(t.DetMs, 2));
+            w.WriteNumber("cls", Math.Round(t.ClsMs, 2));
+            w.WriteNumber("rec", Math.Round(t.RecMs, 2));
+            w.WriteNumber("total", Math.Round(t.TotalMs, 2));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static string ErrorJson(string path, string message)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("image", path);
+            w.WriteString("error", message);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteTable(TextWriter o, string path, OcrResult result)
+    {
+        var t = result.Timings;
+        o.WriteLine($"{path}  ({result.Lines.Count} lines; decode {t.DecodeMs:0.0} ms, det {t.DetMs:0.0}, cls {t.ClsMs:0.0}, rec {t.RecMs:0.0}, total {t.TotalMs:0.0} ms)");
+        foreach (var line in result.Lines)
+        {
+            var b = line.Box;
+            var flags = (line.Vertical ? " vertical" : "") + (line.UpsideDown ? " upside-down" : "");
+            o.WriteLine($"  {line.Score:0.00}  {line.Text}    @({b.P0.X:0},{b.P0.Y:0})-({b.P2.X:0},{b.P2.Y:0}){flags}");
+        }
+    }
+}
