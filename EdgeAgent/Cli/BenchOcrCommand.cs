@@ -34,7 +34,7 @@ internal static class BenchOcrCommand
         if (images.Count == 0) throw new UsageException("no JPEG or PNG images to benchmark");
 
         var loadStart = Stopwatch.GetTimestamp();
-        using var engine = OcrSetup.CreateEngine(cl);
+        using var engine = OcrSetup.CreateEngine(cl, stderr);
         engine.Warmup();
         double loadMs = Stopwatch.GetElapsedTime(loadStart).TotalMilliseconds;
 

@@ -23,7 +23,7 @@ internal static class OcrCommand
         bool json = cl.Flag("json");
         if (cl.Positional.Count == 0) throw new UsageException("edge ocr needs at least one image or folder");
         var images = OcrSetup.ExpandImages(cl.Positional);
-        using var engine = OcrSetup.CreateEngine(cl);
+        using var engine = OcrSetup.CreateEngine(cl, stderr);
 
         int failures = 0;
         foreach (var path in images)

@@ -19,7 +19,7 @@ internal static class OcrSetup
 
     public static readonly string[] Valued = ["models", "threads", "providers", "vertical", "rec-min-width", "det-limit", "ort-library"];
 
-    public static OcrEngine CreateEngine(CommandLine cl)
+    public static OcrEngine CreateEngine(CommandLine cl, TextWriter stderr)
     {
         var ortLibrary = cl.Value("ort-library");
         if (ortLibrary is not null) OnnxRuntime.Initialize(ortLibrary);
@@ -27,7 +27,7 @@ internal static class OcrSetup
         var models = dir is null ? OcrModelSet.Default : OcrModelSet.FromDirectory(dir);
         var options = ParseOptions(cl);
         cl.RejectUnknown();
-        return OcrEngine.Load(models, options);
+        return OcrEngine.Load(models, options, new StderrLogger(stderr));
     }
 
     public static OcrOptions ParseOptions(CommandLine cl)
