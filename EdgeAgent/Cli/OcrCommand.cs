@@ -24,6 +24,7 @@ internal static class OcrCommand
         if (cl.Positional.Count == 0) throw new UsageException("edge ocr needs at least one image or folder");
         var images = OcrSetup.ExpandImages(cl.Positional);
         using var engine = OcrSetup.CreateEngine(cl, stderr);
+        engine.Warmup(); // so the first image's stage times are not JIT time
 
         int failures = 0;
         foreach (var path in images)

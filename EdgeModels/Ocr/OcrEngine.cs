@@ -118,7 +118,12 @@ public sealed class OcrEngine : IDisposable
         return new OcrResult(lines, ReadInto(image, lines));
     }
 
-    /// <summary>Reads <paramref name="image"/> and appends its lines, in reading order, to <paramref name="lines"/>.</summary>
+    /// <summary>
+    /// Reads <paramref name="image"/> and appends its lines, in reading order, to <paramref name="lines"/>:
+    /// top to bottom and left to right, except that an image holding only vertical columns is read
+    /// column by column from the right, as vertical Chinese is written, and an image whose lines are
+    /// all upside down is read from the card's own top (the bottom of the image).
+    /// </summary>
     public OcrTimings ReadInto(ImageBuffer image, List<OcrLine> lines)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -129,6 +134,7 @@ public sealed class OcrEngine : IDisposable
 
         int n = _regions.Count;
         EnsureCapacity(n);
+        if (n > 1 && AllVertical(_regions)) SortRightToLeft(_regions);
         var quads = _quads.AsSpan(0, n);
         for (int i = 0; i < n; i++)
         {
@@ -150,8 +156,11 @@ public sealed class OcrEngine : IDisposable
             _cells[i] = Math.Max(1, (int)MathF.Round(quads[i].Height / MathF.Max(quads[i].Width, 1f)));
         }
         long recModel = _recognizer.Recognize(image, quads, cellsMode ? _cells.AsSpan(0, n) : default, _texts.AsSpan(0, n), _scores.AsSpan(0, n));
-        for (int i = 0; i < n; i++)
+        // A card handed over upside down is read from its own top, which is the bottom of the image.
+        bool allFlipped = n > 0 && _flipped.AsSpan(0, n).IndexOf(false) < 0;
+        for (int k = 0; k < n; k++)
         {
+            int i = allFlipped ? n - 1 - k : k;
             if (_scores[i] < _options.DropScore || _texts[i].Length == 0) continue;
             lines.Add(new OcrLine(_texts[i], _scores[i], _regions[i].Box, _vertical[i], _flipped[i]));
         }
@@ -161,6 +170,18 @@ public sealed class OcrEngine : IDisposable
             DetMs: Ms(afterDet - start), ClsMs: Ms(afterCls - afterDet), RecMs: Ms(end - afterCls), TotalMs: Ms(end - start),
             DetModelMs: Ms(detModel), ClsModelMs: Ms(clsModel), RecModelMs: Ms(recModel));
     }
+
+    private bool AllVertical(List<TextRegion> regions)
+    {
+        foreach (var r in regions)
+            if (r.Box.Height < _options.VerticalAspect * r.Box.Width) return false;
+        return true;
+    }
+
+    /// <summary>Columns of vertical writing are read from the right (a couplet's first line hangs on the right).</summary>
+    private static void SortRightToLeft(List<TextRegion> regions) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(regions)
+            .Sort(static (a, b) => b.Box.Center.X.CompareTo(a.Box.Center.X));
 
     private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 

@@ -90,10 +90,15 @@ public class OcrEngineTests(RenderedSetFixture set, ITestOutputHelper output) : 
     }
 
     [Fact]
-    public void Couplet_columns_come_left_to_right_in_reading_order()
+    public void Couplet_columns_come_right_to_left_as_vertical_chinese_is_read()
     {
-        foreach (var r in set.Readings.Where(r => r.Kind == SampleKind.Vertical && r.Lines.Count == 2))
-            Assert.True(r.Lines[0].Box.Center.X < r.Lines[1].Box.Center.X, $"{r.Name}: columns out of order");
+        var couplets = set.Readings.Where(r => r.Expected.Count == 2 && r.Expected.All(l => l.Vertical)).ToList();
+        Assert.True(couplets.Count >= 2);
+        foreach (var r in couplets)
+        {
+            Assert.Equal(r.Expected.Select(l => l.Text), r.Lines.Select(l => l.Text));
+            Assert.True(r.Lines[0].Box.Center.X > r.Lines[1].Box.Center.X, $"{r.Name}: columns out of order");
+        }
     }
 
     [Fact]
@@ -139,6 +144,13 @@ public class OcrEngineTests(RenderedSetFixture set, ITestOutputHelper output) : 
                 .MinBy(i => OcrAccuracy.EditDistance(Norm(r.Expected[i].Text), Norm(l.Text)))).ToArray();
             Assert.True(order.SequenceEqual(order.Order()), $"{r.Name}: lines read in order [{string.Join(",", order)}]");
         }
+    }
+
+    [Fact]
+    public void An_upside_down_card_is_read_from_its_own_top_line()
+    {
+        foreach (var r in set.Readings.Where(r => r.Kind == SampleKind.UpsideDown && r.Expected.Count > 1))
+            Assert.Equal(r.Expected.Select(l => Norm(l.Text)), r.Lines.Select(l => Norm(l.Text)));
     }
 
     [Fact]
