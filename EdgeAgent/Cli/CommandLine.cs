@@ -60,6 +60,15 @@ public sealed class CommandLine
         return n;
     }
 
+    public float Float(string name, float fallback, float min, float max)
+    {
+        var v = Value(name);
+        if (v is null) return fallback;
+        if (!float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float f) || f < min || f > max)
+            throw new UsageException($"--{name} must be a number in {min}..{max}, given '{v}'");
+        return f;
+    }
+
     /// <summary>Fails on any option the command did not ask about (typos should not be ignored).</summary>
     public void RejectUnknown()
     {

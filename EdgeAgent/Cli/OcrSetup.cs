@@ -10,14 +10,16 @@ internal static class OcrSetup
           --models DIR          PP-OCR model folder (default: the set-up cache)
           --threads N           ONNX Runtime intra-op threads (default: one per core)
           --spin                let ORT worker threads spin between runs (lower latency, burns CPU)
+          --no-arena            no ORT memory arena: smaller RSS when image sizes vary, a little slower
           --providers LIST      execution providers in preference order, e.g. tensorrt,cuda,cpu (default cpu)
           --no-cls              skip the 0°/180° direction classifier
           --vertical MODE       tall columns: rotate (default) or cells
           --rec-min-width N     narrowest recogniser input in pixels (default 320)
           --det-limit N         longest detector side (default 960)
+          --unclip R            how far detected boxes are grown around the text (default 2.0)
         """;
 
-    public static readonly string[] Valued = ["models", "threads", "providers", "vertical", "rec-min-width", "det-limit", "ort-library"];
+    public static readonly string[] Valued = ["models", "threads", "providers", "vertical", "rec-min-width", "det-limit", "unclip", "ort-library"];
 
     public static OcrEngine CreateEngine(CommandLine cl, TextWriter stderr)
     {
@@ -52,6 +54,7 @@ internal static class OcrSetup
         return new OcrOptions
         {
             DetLimitSide = cl.Int("det-limit", OcrOptions.Default.DetLimitSide, 32, 8192),
+            DetUnclipRatio = cl.Float("unclip", OcrOptions.Default.DetUnclipRatio, 0f, 10f),
             RecMinWidth = cl.Int("rec-min-width", OcrOptions.Default.RecMinWidth, 8, 4096),
             UseDirectionClassifier = !cl.Flag("no-cls"),
             VerticalMode = vertical,
@@ -59,6 +62,7 @@ internal static class OcrSetup
             {
                 IntraOpThreads = cl.Int("threads", 0, 0, 256),
                 AllowSpinning = cl.Flag("spin"),
+                MemoryArena = !cl.Flag("no-arena"),
                 Providers = providers,
             },
         };

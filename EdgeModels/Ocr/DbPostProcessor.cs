@@ -19,7 +19,7 @@ public sealed class DbPostProcessor
 
     public float Threshold { get; init; } = 0.3f;
     public float BoxThreshold { get; init; } = 0.6f;
-    public float UnclipRatio { get; init; } = 1.5f;
+    public float UnclipRatio { get; init; } = 2.0f;
     public int MaxCandidates { get; init; } = 1000;
     public int MinSize { get; init; } = 3;
 

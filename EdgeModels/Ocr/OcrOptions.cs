@@ -18,7 +18,12 @@ public sealed record OcrOptions
     public int DetLimitSide { get; init; } = 960;
     public float DetThreshold { get; init; } = 0.3f;
     public float DetBoxThreshold { get; init; } = 0.6f;
-    public float DetUnclipRatio { get; init; } = 1.5f;
+    /// <summary>
+    /// How far a detected text kernel is grown back into a box. PaddleOCR 2.x used 1.5; 2.0 (PaddleOCR
+    /// 3's value) keeps the gaps between English words inside the crop, and the recogniser then
+    /// reads the spaces (measured on the rendered set: same CER, spaces kept in 7 of 8 English lines vs 2 of 8).
+    /// </summary>
+    public float DetUnclipRatio { get; init; } = 2.0f;
     public int DetMaxCandidates { get; init; } = 1000;
 
     /// <summary>Run the 0°/180° direction classifier on every region (needed to read upside-down text).</summary>

@@ -25,6 +25,13 @@ public sealed record OnnxSessionConfig
 
     public GraphOptimization Optimization { get; init; } = GraphOptimization.All;
 
+    /// <summary>
+    /// ORT's CPU memory arena and memory-pattern planning: faster steady state, but the arena keeps
+    /// the largest input's buffers for good. False trades a little speed for a smaller RSS when
+    /// input sizes vary (cameras of several resolutions, cards of any size).
+    /// </summary>
+    public bool MemoryArena { get; init; } = true;
+
     /// <summary>Where ORT writes the optimised graph (for inspection or a faster next load); null = nowhere.</summary>
     public string? OptimizedModelPath { get; init; }
 

@@ -41,6 +41,10 @@ internal unsafe struct OrtApi
     [FieldOffset(11 * P)] public delegate* unmanaged<nint, byte*, nint> SetOptimizedModelFilePath;
     // OrtStatus* SetSessionExecutionMode(OrtSessionOptions* options, ExecutionMode execution_mode)
     [FieldOffset(13 * P)] public delegate* unmanaged<nint, int, nint> SetSessionExecutionMode;
+    // OrtStatus* DisableMemPattern(OrtSessionOptions* options)
+    [FieldOffset(17 * P)] public delegate* unmanaged<nint, nint> DisableMemPattern;
+    // OrtStatus* DisableCpuMemArena(OrtSessionOptions* options)
+    [FieldOffset(19 * P)] public delegate* unmanaged<nint, nint> DisableCpuMemArena;
     // OrtStatus* SetSessionGraphOptimizationLevel(OrtSessionOptions* options, GraphOptimizationLevel graph_optimization_level)
     [FieldOffset(23 * P)] public delegate* unmanaged<nint, int, nint> SetSessionGraphOptimizationLevel;
     // OrtStatus* SetIntraOpNumThreads(OrtSessionOptions* options, int intra_op_num_threads)

@@ -132,6 +132,11 @@ internal sealed unsafe class OrtSession : IDisposable
                     Ort.ThrowIfFailed(api->AddSessionConfigEntry(options, key, value));
             }
             Ort.ThrowIfFailed(api->SetSessionExecutionMode(options, OrtConst.ExecutionModeSequential));
+            if (!config.MemoryArena)
+            {
+                Ort.ThrowIfFailed(api->DisableCpuMemArena(options));
+                Ort.ThrowIfFailed(api->DisableMemPattern(options));
+            }
             Ort.ThrowIfFailed(api->SetSessionGraphOptimizationLevel(options, (int)config.Optimization));
             if (config.OptimizedModelPath is { } optimizedPath)
                 fixed (byte* path = Ort.Utf8(Path.GetFullPath(optimizedPath)))

@@ -85,9 +85,9 @@ public class DbPostProcessorTests
         Assert.Equal(2, regions.Count);
         var first = regions[0];
         Assert.Equal(0.9f, first.Score, 3);
-        // 99x19 rect, unclip distance = area*1.5/perimeter = 99*19*1.5/236 ≈ 11.96, then x2 for the source scale.
-        Assert.InRange(first.Box.P0.X, 2 * (20 - 12.5f), 2 * (20 - 11.5f));
-        Assert.InRange(first.Box.P2.Y, 2 * (29 + 11.5f), 2 * (29 + 12.5f));
+        // 99x19 rect, unclip distance = area*2/perimeter = 99*19*2/236 ≈ 15.94, then x2 for the source scale.
+        Assert.InRange(first.Box.P0.X, 2 * (20 - 16.5f), 2 * (20 - 15.5f));
+        Assert.InRange(first.Box.P2.Y, 2 * (29 + 15.5f), 2 * (29 + 16.5f));
         Assert.True(regions[1].Box.P0.Y > first.Box.P0.Y);
     }
 

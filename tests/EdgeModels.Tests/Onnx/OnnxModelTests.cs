@@ -267,6 +267,7 @@ public class OnnxModelTests
             IntraOpThreads = 1,
             InterOpThreads = 1,
             AllowSpinning = true,
+            MemoryArena = false,
             Optimization = GraphOptimization.Basic,
             OptimizedModelPath = optimized,
         };
