@@ -35,14 +35,13 @@ public static class QuadSampler
             throw new ArgumentException($"destination holds {destination.Length} floats, needs {3 * plane}", nameof(destination));
 
         var h = Homography.UnitSquareTo(quad);
-        // Crop size in source pixels, as PaddleOCR measures it, so the half-pixel offsets match its warp + resize.
-        float cropW = MathF.Max(quad.Width, 1f), cropH = MathF.Max(quad.Height, 1f);
-        float stepS = 1f / contentWidth, offS = 0.5f / contentWidth - 0.5f / cropW;
-        float stepT = 1f / height, offT = 0.5f / height - 0.5f / cropH;
+        // Output pixel centres map to (i + ½) / width across the quad, so a region read with its corners
+        // turned (upside down, vertical) samples exactly the mirrored points.
+        float stepS = 1f / contentWidth, offS = 0.5f / contentWidth;
+        float stepT = 1f / height, offT = 0.5f / height;
 
-        bool bgrSource = source.Format == PixelFormat.Bgr24;
-        // Source channel feeding output channel 0 and 2.
-        int c0 = (norm.SwapRB ^ bgrSource) ? 2 : 0, c2 = 2 - c0;
+        // Source byte feeding output channels 0 and 2: SwapRB reverses byte order, as in TensorWriter.
+        int c0 = norm.SwapRB ? 2 : 0, c2 = 2 - c0;
         var data = source.Data;
         int stride = source.Stride, maxX = source.Width - 1, maxY = source.Height - 1;
         var d0 = destination.Slice(0, plane);
