@@ -21,7 +21,8 @@ public sealed record OcrOptions
     /// <summary>
     /// How far a detected text kernel is grown back into a box. PaddleOCR 2.x used 1.5; 2.0 (PaddleOCR
     /// 3's value) keeps the gaps between English words inside the crop, and the recogniser then
-    /// reads the spaces (measured on the rendered set: same CER, spaces kept in 7 of 8 English lines vs 2 of 8).
+    /// reads the spaces (measured on the rendered set: same CER; of the 17 lines with spaces, 15 read
+    /// exactly, spaces included, against 7 with 1.5).
     /// </summary>
     public float DetUnclipRatio { get; init; } = 2.0f;
     public int DetMaxCandidates { get; init; } = 1000;
