@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Edge.Models.Imaging;
 using Edge.Models.Onnx;
 
@@ -11,18 +10,14 @@ public sealed class TextDetector : IDisposable
     private static readonly ChannelNormalization Norm =
         ChannelNormalization.FromMeanStd([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], swapRB: true);
 
-    private readonly OnnxModel _model;
-    private readonly PinnedTensor<float> _input;
-    private readonly RunOutputs _outputs = new();
+    private readonly ModelRunner _runner;
     private readonly DbPostProcessor _post;
     private readonly int _limitSide;
-    private readonly long[] _shape = new long[4];
 
     public TextDetector(OnnxModel model, OcrOptions options)
     {
-        _model = model;
+        _runner = new ModelRunner(model, 3 * 640 * 640);
         _limitSide = options.DetLimitSide;
-        _input = new PinnedTensor<float>(3 * 640 * 640);
         _post = new DbPostProcessor
         {
             Threshold = options.DetThreshold,
@@ -32,7 +27,7 @@ public sealed class TextDetector : IDisposable
         };
     }
 
-    public OnnxModel Model => _model;
+    public OnnxModel Model => _runner.Model;
 
     /// <summary>The detector input size for an image: longer side at most the limit, both sides multiples of 32 (PaddleOCR's resize_image_type0).</summary>
     public static (int Width, int Height) InputSize(int width, int height, int limitSide)
@@ -47,23 +42,15 @@ public sealed class TextDetector : IDisposable
     public long Detect(ImageBuffer image, List<TextRegion> regions)
     {
         var (w, h) = InputSize(image.Width, image.Height, _limitSide);
-        _shape[0] = 1; _shape[1] = 3; _shape[2] = h; _shape[3] = w;
-        var data = _input.Reshape(_shape);
-        TensorWriter.ResizeNormalizeToChw(image, w, h, Norm, data);
-        long t0 = Stopwatch.GetTimestamp();
-        _model.Run(_input, _outputs);
-        long modelTicks = Stopwatch.GetTimestamp() - t0;
-        var shape = _outputs.Shape(0);
+        TensorWriter.ResizeNormalizeToChw(image, w, h, Norm, _runner.Input(1, 3, h, w));
+        long modelTicks = _runner.Run();
+        var shape = _runner.Outputs.Shape(0);
         if (shape.Length != 4 || shape[2] != h || shape[3] != w)
-            throw new InvalidDataException($"detector output has shape [{string.Join(',', shape.ToArray())}], expected [1,1,{h},{w}]: is {_model.ModelPath} a DB text detector?");
-        _post.Process(_outputs.Get<float>(0), w, h, image.Width, image.Height, regions);
+            throw new InvalidDataException($"detector output has shape {_runner.ShapeText()}, expected [1,1,{h},{w}]: is {Model.ModelPath} a DB text detector?");
+        _post.Process(_runner.Outputs.Get<float>(0), w, h, image.Width, image.Height, regions);
         DbPostProcessor.SortReadingOrder(regions);
         return modelTicks;
     }
 
-    public void Dispose()
-    {
-        _outputs.Dispose();
-        _model.Dispose();
-    }
+    public void Dispose() => _runner.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics.Tensors;
 using Edge.Models.Imaging;
 using Edge.Models.Onnx;
@@ -13,24 +12,20 @@ public sealed class TextRecognizer : IDisposable
 {
     internal const int Height = 48;
 
-    private readonly OnnxModel _model;
+    private readonly ModelRunner _runner;
     private readonly CharacterDictionary _dictionary;
-    private readonly PinnedTensor<float> _input;
-    private readonly RunOutputs _outputs = new();
     private readonly int _batch, _minWidth, _maxWidth;
-    private readonly long[] _shape = new long[4];
     private float[] _ratios = new float[64];
     private int[] _order = new int[64];
     private char[] _text = new char[256];
 
     public TextRecognizer(OnnxModel model, CharacterDictionary dictionary, OcrOptions options)
     {
-        _model = model;
         _dictionary = dictionary;
         _batch = options.RecBatchSize;
         _minWidth = options.RecMinWidth;
         _maxWidth = options.RecMaxWidth;
-        _input = new PinnedTensor<float>(_batch * 3 * Height * Math.Max(_minWidth, 640));
+        _runner = new ModelRunner(model, _batch * 3 * Height * Math.Max(_minWidth, 640));
         if (model.Outputs.Count > 0)
         {
             var classes = model.Outputs[0].Shape[^1];
@@ -39,7 +34,7 @@ public sealed class TextRecognizer : IDisposable
         }
     }
 
-    public OnnxModel Model => _model;
+    public OnnxModel Model => _runner.Model;
 
     /// <summary>
     /// Reads every region; writes text and mean confidence per region. Returns model ticks.
@@ -64,8 +59,7 @@ public sealed class TextRecognizer : IDisposable
             int n = Math.Min(_batch, count - start);
             float maxRatio = _ratios[start + n - 1];
             int tensorW = Math.Clamp(RoundUp8((int)MathF.Ceiling(Height * maxRatio)), _minWidth, _maxWidth);
-            _shape[0] = n; _shape[1] = 3; _shape[2] = Height; _shape[3] = tensorW;
-            var data = _input.Reshape(_shape);
+            var data = _runner.Input(n, 3, Height, tensorW);
             int item = 3 * Height * tensorW;
             for (int i = 0; i < n; i++)
             {
@@ -85,15 +79,13 @@ public sealed class TextRecognizer : IDisposable
                 int w = Math.Clamp((int)MathF.Ceiling(Height * _ratios[start + i]), 1, tensorW);
                 QuadSampler.SampleToChw(image, quads[region], w, Height, tensorW, 0f, DirectionClassifier.Norm, dest);
             }
-            long t0 = Stopwatch.GetTimestamp();
-            _model.Run(_input, _outputs);
-            modelTicks += Stopwatch.GetTimestamp() - t0;
+            modelTicks += _runner.Run();
 
-            var shape = _outputs.Shape(0);
+            var shape = _runner.Outputs.Shape(0);
             if (shape.Length != 3 || shape[0] != n || shape[2] != _dictionary.ClassCount)
-                throw new InvalidDataException($"recogniser output has shape [{string.Join(',', shape.ToArray())}], expected [{n},T,{_dictionary.ClassCount}]");
+                throw new InvalidDataException($"recogniser output has shape {_runner.ShapeText()}, expected [{n},T,{_dictionary.ClassCount}]: is {Model.ModelPath} a CTC text recogniser?");
             int steps = (int)shape[1], classes = (int)shape[2];
-            var probs = _outputs.Get<float>(0);
+            var probs = _runner.Outputs.Get<float>(0);
             for (int i = 0; i < n; i++)
             {
                 int target = _order[start + i];
@@ -128,9 +120,5 @@ public sealed class TextRecognizer : IDisposable
 
     private static int RoundUp8(int v) => (v + 7) & ~7;
 
-    public void Dispose()
-    {
-        _outputs.Dispose();
-        _model.Dispose();
-    }
+    public void Dispose() => _runner.Dispose();
 }
