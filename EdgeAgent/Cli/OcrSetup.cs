@@ -8,6 +8,7 @@ internal static class OcrSetup
 {
     public const string Help = """
           --models DIR          PP-OCR model folder (default: the set-up cache)
+          --ort-library PATH    libonnxruntime.so.1 to use (else EDGE_ORT_LIBRARY, the app folder, the set-up cache)
           --threads N           ONNX Runtime intra-op threads (default: one per core)
           --spin                let ORT worker threads spin between runs (lower latency, burns CPU)
           --no-arena            no ORT memory arena: smaller RSS when image sizes vary, a little slower
