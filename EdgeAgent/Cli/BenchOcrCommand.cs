@@ -21,7 +21,7 @@ internal static class BenchOcrCommand
         Images are read into memory first, so disk speed is not measured; decoding is.
           --iterations N        timed passes over the images after one warm-up pass (default 5)
           --json                print the figures as one JSON object
-        """ + OcrSetup.Help;
+        """ + "\n" + OcrSetup.Help;
 
     private sealed record BenchImage(string Name, byte[] Bytes, List<string>? Expected);
 

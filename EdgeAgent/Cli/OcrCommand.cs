@@ -13,7 +13,7 @@ internal static class OcrCommand
 
         Reads text from JPEG/PNG images; a folder means every JPEG/PNG in it, sorted.
           --json                one JSON object per image on its own line
-        """ + OcrSetup.Help;
+        """ + "\n" + OcrSetup.Help;
 
     internal static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
