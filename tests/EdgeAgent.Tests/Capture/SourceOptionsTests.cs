@@ -35,6 +35,13 @@ public sealed class SourceOptionsTests
     }
 
     [Fact]
+    public void Create_validates_before_building_a_source()
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => FrameSources.Create("cam", new SourceOptions { Type = SourceType.Camera }));
+        Assert.Equal("source.device", error.ParamName);
+    }
+
+    [Fact]
     public void Valid_options_pass()
     {
         new SourceOptions { Type = SourceType.Camera, Device = "/dev/video9" }.Validate();
