@@ -13,7 +13,7 @@ public sealed class SourceOptionsTests
         { new SourceOptions { Type = SourceType.Rtsp, Url = "http://camera/stream" }, "source.url", "rtsp://" },
         { new SourceOptions { Type = SourceType.Rtsp }, "source.url", "missing" },
         { new SourceOptions { Type = SourceType.Video, Path = "/no/such/clip.avi" }, "source.path", "/no/such/clip.avi" },
-        { new SourceOptions { Type = SourceType.Video, Path = "/tmp/" }, "source.path", "existing video file" },
+        { new SourceOptions { Type = SourceType.Video, Path = Path.GetTempPath() }, "source.path", "existing video file" },
         { new SourceOptions { Type = SourceType.Images, Path = "/no/such/folder" }, "source.path", "existing folder" },
         { new SourceOptions { Type = SourceType.TestPattern, Pattern = "smpte ! fakesink" }, "source.pattern", "smpte ! fakesink" },
         { new SourceOptions { Type = SourceType.GStreamer }, "source.pipeline", "appsink name=sink" },
