@@ -20,7 +20,11 @@ public static class EdgeCli
                 "ocr" when rest.Contains("--help") => Help(stdout, OcrCommand.Usage),
                 "ocr" => OcrCommand.Run(rest, stdout, stderr),
                 "bench" when rest.Length > 0 && rest[0] == "ocr" => rest.Contains("--help") ? Help(stdout, BenchOcrCommand.Usage) : BenchOcrCommand.Run(rest[1..], stdout, stderr),
-                "bench" => throw new UsageException("edge bench needs a target: ocr"),
+                "bench" when rest.Length > 0 && rest[0] == "mqtt" => rest.Contains("--help") ? Help(stdout, BenchMqttCommand.Usage) : BenchMqttCommand.Run(rest[1..], stdout, stderr),
+                "bench" when rest.Length > 0 && rest[0] == "pipeline" => rest.Contains("--help") ? Help(stdout, BenchPipelineCommand.Usage) : BenchPipelineCommand.Run(rest[1..], stdout, stderr),
+                "bench" => throw new UsageException("edge bench needs a target: ocr, mqtt, pipeline"),
+                "run" => rest.Contains("--help") ? Help(stdout, RunCommand.Usage) : RunCommand.Run(rest, stdout, stderr),
+                "doctor" => rest.Contains("--help") ? Help(stdout, DoctorCommand.Usage) : DoctorCommand.Run(rest, stdout, stderr),
                 "samples" => rest.Contains("--help") ? Help(stdout, SamplesCommand.Usage) : SamplesCommand.Run(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
@@ -48,8 +52,12 @@ public static class EdgeCli
         usage: edge <command> [options]
 
         commands:
+          run [--config FILE]            run the agent (pipelines, MQTT, /healthz, /metrics)
           ocr IMAGE|DIR... [--json]      read text from images
           bench ocr [IMAGES|DIR...]      time the OCR pipeline against the raw model time
+          bench mqtt                     events/s through the durable outbox to a local mosquitto
+          bench pipeline [DIR]           frames/s and per-stage time, images → OCR → MQTT
+          doctor [--config FILE]         check libraries, models, config, devices, broker, TLS
           samples ocr --out DIR          write the project's rendered OCR evaluation set
         run 'edge <command> --help' for a command's options
         """;

