@@ -44,6 +44,9 @@ public sealed class OutboxPublisher
     /// <summary>Called for each acknowledged message with the time from its commit to the ack (benchmarks).</summary>
     public Action<TimeSpan>? Acknowledged { get; set; }
 
+    /// <summary>How long a publish may wait for its PUBACK before it is sent again.</summary>
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Messages still waiting for an acknowledgement.</summary>
     public long Pending => _outbox.Stats.Depth;
 
@@ -84,7 +87,8 @@ public sealed class OutboxPublisher
                         failed.Cancel();
                         break;
                     }
-                    _ = publish.ContinueWith(t =>
+                    // A publish that is neither acknowledged nor failed in time is treated as lost and sent again.
+                    _ = publish.WaitAsync(AckTimeout).ContinueWith(t =>
                     {
                         inflight.Release();
                         if (t.IsCompletedSuccessfully)
@@ -105,6 +109,9 @@ public sealed class OutboxPublisher
             // Let the in-flight publishes settle before starting over from the oldest pending message.
             for (int i = 0; i < _window; i++) await inflight.WaitAsync(ct);
             inflight.Release(_window);
+            if (failed.IsCancellationRequested)
+                _logger.LogInformation("Publishing interrupted ({State}); unacknowledged results will be sent again, oldest first", _client.State);
+            failed.Dispose();
         }
     }
 

@@ -91,6 +91,8 @@ public sealed class EventCollector : IAsyncDisposable
         return new EventCollector(client);
     }
 
+    public long Dropped => _client.DroppedMessages;
+
     public List<JsonElement> Events => Messages.Where(m => m.Topic == "edge/kiosk-01/events/cards").Select(m => m.Body).ToList();
 
     /// <summary>Distinct events (by id) in arrival order.</summary>
@@ -182,7 +184,17 @@ public class AgentEndToEndTests
         await agent.WaitForOutputAsync($"cards frame {seen + 4} ", Long);
         broker.Start();
 
-        await events.WaitUntilAsync(c => c.DistinctEvents.Count >= ws.Expected.Count, "every event after the outage", Long);
+        try
+        {
+            await events.WaitUntilAsync(c => c.DistinctEvents.Count >= ws.Expected.Count, "every event after the outage", Long);
+        }
+        catch (TimeoutException e)
+        {
+            string status;
+            try { using var http = new HttpClient(); status = await http.GetStringAsync($"http://127.0.0.1:{ws.HttpPort}/api/status"); }
+            catch (HttpRequestException h) { status = h.Message; }
+            throw new TimeoutException($"{e.Message}\ncollector dropped {events.Dropped}\nagent status: {status}\nagent output:\n{agent.Output}");
+        }
         AssertEveryCardOnceInOrder(ws, events.DistinctEvents);
     }
 
