@@ -172,16 +172,16 @@ public class AgentEndToEndTests
     [Fact]
     public async Task A_broker_outage_mid_run_loses_no_event_and_keeps_their_order()
     {
-        using var ws = new AgentWorkspace(copies: 4);
+        using var ws = new AgentWorkspace(copies: 6);
         using var broker = MosquittoBroker.Start(new MosquittoBrokerOptions { Persistence = true });
         await using var events = await EventCollector.StartAsync(broker);
-        using var agent = new AgentProcess(ws.WriteConfig(broker.Port, fps: 8));
+        using var agent = new AgentProcess(ws.WriteConfig(broker.Port, fps: 6));
         await events.WaitUntilAsync(c => c.DistinctEvents.Count >= 3, "the first events", Long);
 
         broker.Stop();
-        // The log sink runs after the mqtt sink: a logged frame is committed to the outbox.
-        int seen = events.DistinctEvents.Count;
-        await agent.WaitForOutputAsync($"cards frame {seen + 4} ", Long);
+        // Let a few more cards be read while the broker is away (their results wait in the outbox).
+        int logged = agent.LastFrameLogged;
+        if (logged + 2 <= ws.Expected.Count) await agent.WaitForOutputAsync($"cards frame {logged + 2} ", Long);
         broker.Start();
 
         try

@@ -44,6 +44,17 @@ public sealed partial class AgentProcess : IDisposable
         }
     }
 
+    /// <summary>The highest "cards frame N" the agent's log sink has printed (0 before the first).</summary>
+    public int LastFrameLogged
+    {
+        get
+        {
+            lock (_gate)
+                return _lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"cards frame (\d+) "))
+                    .Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).DefaultIfEmpty(0).Max();
+        }
+    }
+
     public string Output
     {
         get { lock (_gate) return string.Join('\n', _lines); }
