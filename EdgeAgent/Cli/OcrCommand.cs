@@ -57,26 +57,7 @@ internal static class OcrCommand
         {
             w.WriteStartObject();
             w.WriteString("image", path);
-            w.WriteStartArray("lines");
-            foreach (var line in result.Lines)
-            {
-                w.WriteStartObject();
-                w.WriteString("text", line.Text);
-                w.WriteNumber("score", Math.Round(line.Score, 4));
-                w.WriteStartArray("box");
-                for (int i = 0; i < 4; i++)
-                {
-                    w.WriteStartArray();
-                    w.WriteNumberValue(MathF.Round(line.Box[i].X));
-                    w.WriteNumberValue(MathF.Round(line.Box[i].Y));
-                    w.WriteEndArray();
-                }
-                w.WriteEndArray();
-                if (line.Vertical) w.WriteBoolean("vertical", true);
-                if (line.UpsideDown) w.WriteBoolean("upside_down", true);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            OcrJson.WriteLines(w, result.Lines);
             var t = result.Timings;
             w.WriteStartObject("ms");
             w.WriteNumber("decode", Math.Round(t.DecodeMs, 2));

@@ -37,26 +37,7 @@ public sealed class PipelineEvent
         if (OcrTimings is { } t)
         {
             w.WriteStartObject("ocr");
-            w.WriteStartArray("lines");
-            foreach (var line in OcrLines)
-            {
-                w.WriteStartObject();
-                w.WriteString("text", line.Text);
-                w.WriteNumber("score", Math.Round(line.Score, 4));
-                w.WriteStartArray("box");
-                for (int i = 0; i < 4; i++)
-                {
-                    w.WriteStartArray();
-                    w.WriteNumberValue(MathF.Round(line.Box[i].X));
-                    w.WriteNumberValue(MathF.Round(line.Box[i].Y));
-                    w.WriteEndArray();
-                }
-                w.WriteEndArray();
-                if (line.Vertical) w.WriteBoolean("vertical", true);
-                if (line.UpsideDown) w.WriteBoolean("upside_down", true);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            OcrJson.WriteLines(w, OcrLines);
             w.WriteStartObject("ms");
             w.WriteNumber("det", Math.Round(t.DetMs, 2));
             w.WriteNumber("cls", Math.Round(t.ClsMs, 2));
