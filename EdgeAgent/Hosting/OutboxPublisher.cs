@@ -90,7 +90,6 @@ public sealed class OutboxPublisher
                     // A publish that is neither acknowledged nor failed in time is treated as lost and sent again.
                     _ = publish.WaitAsync(AckTimeout).ContinueWith(t =>
                     {
-                        inflight.Release();
                         if (t.IsCompletedSuccessfully)
                         {
                             _acks.Writer.TryWrite(m.Seq);
@@ -103,6 +102,8 @@ public sealed class OutboxPublisher
                             failed.Cancel();
                             Wake();
                         }
+                        // Last: the drain below disposes `failed` once every slot is back.
+                        inflight.Release();
                     }, TaskScheduler.Default);
                 }
             }
