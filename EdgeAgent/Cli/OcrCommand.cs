@@ -58,14 +58,7 @@ internal static class OcrCommand
             w.WriteStartObject();
             w.WriteString("image", path);
             OcrJson.WriteLines(w, result.Lines);
-            var t = result.Timings;
-            w.WriteStartObject("ms");
-            w.WriteNumber("decode", Math.Round(t.DecodeMs, 2));
-            w.WriteNumber("det", Math.Round(t.DetMs, 2));
-            w.WriteNumber("cls", Math.Round(t.ClsMs, 2));
-            w.WriteNumber("rec", Math.Round(t.RecMs, 2));
-            w.WriteNumber("total", Math.Round(t.TotalMs, 2));
-            w.WriteEndObject();
+            OcrJson.WriteTimings(w, result.Timings, includeDecode: true);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

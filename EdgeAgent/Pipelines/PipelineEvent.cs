@@ -38,12 +38,7 @@ public sealed class PipelineEvent
         {
             w.WriteStartObject("ocr");
             OcrJson.WriteLines(w, OcrLines);
-            w.WriteStartObject("ms");
-            w.WriteNumber("det", Math.Round(t.DetMs, 2));
-            w.WriteNumber("cls", Math.Round(t.ClsMs, 2));
-            w.WriteNumber("rec", Math.Round(t.RecMs, 2));
-            w.WriteNumber("total", Math.Round(t.TotalMs, 2));
-            w.WriteEndObject();
+            OcrJson.WriteTimings(w, t, includeDecode: false);
             w.WriteEndObject();
         }
         w.WriteEndObject();

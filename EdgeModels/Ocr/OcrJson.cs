@@ -29,4 +29,16 @@ public static class OcrJson
         }
         w.WriteEndArray();
     }
+
+    /// <summary>Writes <c>"ms": {"decode"?, "det", "cls", "rec", "total"}</c> (decode only when the image was decoded here).</summary>
+    public static void WriteTimings(Utf8JsonWriter w, in OcrTimings t, bool includeDecode)
+    {
+        w.WriteStartObject("ms");
+        if (includeDecode) w.WriteNumber("decode", Math.Round(t.DecodeMs, 2));
+        w.WriteNumber("det", Math.Round(t.DetMs, 2));
+        w.WriteNumber("cls", Math.Round(t.ClsMs, 2));
+        w.WriteNumber("rec", Math.Round(t.RecMs, 2));
+        w.WriteNumber("total", Math.Round(t.TotalMs, 2));
+        w.WriteEndObject();
+    }
 }
