@@ -1,0 +1,84 @@
+namespace Edge.Agent.Devices;
+
+// The buses every device driver talks to. Real implementations bind the Linux uAPIs
+// (Interop/Linux: GPIO character device v2, spidev, i2c-dev); simulators in Devices/Simulation
+// interpret the same bytes and lines so drivers are tested without hardware.
+
+/// <summary>Pull resistor setting of an input line (GPIO_V2_LINE_FLAG_BIAS_*).</summary>
+public enum GpioBias { AsIs, Disabled, PullUp, PullDown }
+
+/// <summary>Which edges of an input line produce events.</summary>
+[Flags]
+public enum GpioEdges { None = 0, Rising = 1, Falling = 2, Both = Rising | Falling }
+
+/// <summary>How an input line is requested.</summary>
+public sealed record GpioInputOptions
+{
+    public GpioBias Bias { get; init; } = GpioBias.AsIs;
+    public GpioEdges Edges { get; init; } = GpioEdges.None;
+    /// <summary>Kernel debounce period (zero = none).</summary>
+    public TimeSpan Debounce { get; init; }
+    public bool ActiveLow { get; init; }
+}
+
+/// <summary>One edge seen by the kernel, stamped with CLOCK_MONOTONIC nanoseconds.</summary>
+public readonly record struct GpioEdgeEvent(int Offset, GpioEdges Edge, long TimestampNs, ulong Sequence);
+
+/// <summary>A GPIO chip (/dev/gpiochipN) from which lines are requested.</summary>
+public interface IGpioChip : IDisposable
+{
+    string Name { get; }
+    int LineCount { get; }
+    IGpioOutput RequestOutput(int offset, bool initialValue, string consumer);
+    IGpioInput RequestInput(int offset, GpioInputOptions options, string consumer);
+    /// <summary>Now on the clock the chip stamps edge events with (CLOCK_MONOTONIC, or the simulator's clock).</summary>
+    long NowNs { get; }
+}
+
+public interface IGpioOutput : IDisposable
+{
+    int Offset { get; }
+    bool Value { get; }
+    void Write(bool value);
+}
+
+public interface IGpioInput : IDisposable
+{
+    int Offset { get; }
+    bool Read();
+    /// <summary>Waits up to <paramref name="timeout"/> for the next edge event; false on timeout.</summary>
+    bool TryReadEdge(TimeSpan timeout, out GpioEdgeEvent edge);
+}
+
+/// <summary>An SPI device (/dev/spidevB.C).</summary>
+public interface ISpiDevice : IDisposable
+{
+    int SpeedHz { get; }
+    void Write(ReadOnlySpan<byte> data);
+    void Transfer(ReadOnlySpan<byte> tx, Span<byte> rx);
+}
+
+/// <summary>A device at one address on an I2C bus (/dev/i2c-N).</summary>
+public interface II2cDevice : IDisposable
+{
+    int Address { get; }
+    void Write(ReadOnlySpan<byte> data);
+    void Read(Span<byte> data);
+    void WriteRead(ReadOnlySpan<byte> write, Span<byte> read);
+}
+
+/// <summary>A byte stream to a device such as a printer (device file, serial port or TCP 9100).</summary>
+public interface IByteChannel : IDisposable
+{
+    string Description { get; }
+    void Write(ReadOnlySpan<byte> data);
+    void Flush();
+    /// <summary>Reads what arrives within <paramref name="timeout"/>; 0 when nothing came.</summary>
+    int Read(Span<byte> buffer, TimeSpan timeout);
+}
+
+/// <summary>A device is absent, unplugged or refused a request; the message names the device and the fix.</summary>
+public class DeviceException : Exception
+{
+    public DeviceException(string message, Exception? inner = null) : base(message, inner) { }
+}
