@@ -142,6 +142,9 @@ internal abstract partial class FrameSourceBase : IFrameSource
 
     protected int Queued => _channel.Reader.Count;
 
+    /// <summary>Lets observers (tests, health) re-check the source after a change only the subclass sees.</summary>
+    protected void RaiseProgress() => Progress?.Invoke();
+
     private void OnDropped(Frame frame)
     {
         Interlocked.Increment(ref _dropped);

@@ -6,13 +6,18 @@ namespace Edge.Agent.Capture;
 
 /// <summary>
 /// The JPEG/PNG files of a folder in ordinal name order, decoded in managed code (no GStreamer).
-/// Paced at Fps, or with Fps 0 as fast as the consumer takes them (the queue never overflows);
-/// a file that does not decode is skipped, logged and counted in Dropped. The folder is listed
+/// Paced at most at Fps (with Fps 0 as fast as the consumer takes them); a file is never dropped for
+/// a slow consumer: unlike a camera, a folder's images do not go stale, so the source waits for room
+/// in the queue. A file that does not decode is skipped, logged and counted in Dropped. The folder is listed
 /// again at each pass, so files added while looping are picked up.
 /// </summary>
 internal sealed partial class ImageFolderSource : FrameSourceBase
 {
     private readonly ImageBuffer? _decoded;
+    private long _waitsForRoom;
+
+    /// <summary>How often the source found the queue full and waited for the consumer (tests).</summary>
+    internal long WaitsForRoom => Interlocked.Read(ref _waitsForRoom);
 
     public ImageFolderSource(string name, SourceOptions options, bool triggered, ILogger logger, int queueCapacity, CaptureTimings timings)
         : base(name, options, triggered, logger, queueCapacity, timings)
@@ -104,13 +109,15 @@ internal sealed partial class ImageFolderSource : FrameSourceBase
                 if (!WaitForSignal(Timeout.InfiniteTimeSpan)) return false;
             return !Stopping;
         }
-        if (period == 0)
+        // Frames coming back to the pool signal us; the timeout covers a consumer that reads but holds on.
+        if (Queued >= QueueCapacity)
         {
-            // Frames coming back to the pool signal us; the timeout covers a consumer that reads but holds on.
+            Interlocked.Increment(ref _waitsForRoom);
+            RaiseProgress();
             while (Queued >= QueueCapacity)
                 if (!WaitForSignal(TimeSpan.FromMilliseconds(10))) return false;
-            return !Stopping;
         }
+        if (period == 0) return !Stopping;
         long now = Stopwatch.GetTimestamp();
         if (due > now && !Delay(Stopwatch.GetElapsedTime(now, due))) return false;
         // Counting from the later of the due time and now: after a stall the beat restarts instead of bursting.

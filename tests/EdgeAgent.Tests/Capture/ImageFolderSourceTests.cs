@@ -50,6 +50,27 @@ public sealed class ImageFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_paced_folder_waits_for_a_slow_consumer_instead_of_dropping_files()
+    {
+        await using var source = Create(new SourceOptions { Type = SourceType.Images, Path = _folder.Path, Fps = 200 });
+        await source.StartAsync(CancellationToken.None);
+
+        var names = new List<string?>();
+        using (var held = await ReadFrameAsync(source))
+        {
+            names.Add(held.SourceName);
+            // The consumer is busy with its first frame while the queue (capacity 2) fills up behind it.
+            await UntilAsync(source, s => ((ImageFolderSource)s).WaitsForRoom >= 1, "the source waiting for room behind a busy consumer");
+        }
+        using var cts = new CancellationTokenSource(Patience);
+        await foreach (var frame in source.Frames.ReadAllAsync(cts.Token))
+            using (frame) names.Add(frame.SourceName);
+
+        Assert.Equal(["B.png", "a.jpg", "b.png", "c.png"], names);
+        Assert.Equal(1, source.Health.Dropped);   // only the corrupt file
+    }
+
+    [Fact]
     public async Task Looping_folder_wraps_to_its_first_image()
     {
         await using var source = Create(new SourceOptions { Type = SourceType.Images, Path = _folder.Path, Loop = true });
