@@ -32,6 +32,12 @@ public sealed record OnnxSessionConfig
     /// </summary>
     public bool MemoryArena { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="MemoryArena"/>: all sessions in the process share one CPU arena that grows only by
+    /// what is requested (instead of one doubling arena per session). Same speed, a smaller RSS.
+    /// </summary>
+    public bool SharedArena { get; init; } = true;
+
     /// <summary>Where ORT writes the optimised graph (for inspection or a faster next load); null = nowhere.</summary>
     public string? OptimizedModelPath { get; init; }
 

@@ -138,6 +138,12 @@ internal unsafe struct OrtApi
     [FieldOffset(206 * P)] public delegate* unmanaged<nint, byte**, byte**, nuint, nint> UpdateCUDAProviderOptions;
     // void ReleaseCUDAProviderOptions(OrtCUDAProviderOptionsV2* input)
     [FieldOffset(208 * P)] public delegate* unmanaged<nint, void> ReleaseCUDAProviderOptions;
+    // OrtStatus* CreateAndRegisterAllocator(OrtEnv* env, const OrtMemoryInfo* mem_info, const OrtArenaCfg* arena_cfg)
+    [FieldOffset(144 * P)] public delegate* unmanaged<nint, nint, nint, nint> CreateAndRegisterAllocator;
+    // void ReleaseArenaCfg(OrtArenaCfg*)
+    [FieldOffset(157 * P)] public delegate* unmanaged<nint, void> ReleaseArenaCfg;
+    // OrtStatus* CreateArenaCfgV2(const char* const* arena_config_keys, const size_t* arena_config_values, size_t num_keys, OrtArenaCfg** out)
+    [FieldOffset(164 * P)] public delegate* unmanaged<byte**, nuint*, nuint, nint*, nint> CreateArenaCfgV2;
     // const char* GetBuildInfoString(void)
     [FieldOffset(254 * P)] public delegate* unmanaged<byte*> GetBuildInfoString;
 }

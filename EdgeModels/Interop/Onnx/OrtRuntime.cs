@@ -41,6 +41,41 @@ internal sealed unsafe class OrtRuntime
 
     public string BuildInfo => Ort.ReadUtf8(Ort.Api->GetBuildInfoString());
 
+    private readonly Lock _arenaLock = new();
+    private bool _sharedArena;
+
+    /// <summary>
+    /// Registers, once, a CPU arena on the env that every session asking for env allocators shares.
+    /// It grows by what is requested (arena_extend_strategy kSameAsRequested) instead of doubling, so
+    /// three OCR sessions and inputs of many sizes do not each keep power-of-two slack.
+    /// </summary>
+    public void EnsureSharedArena()
+    {
+        lock (_arenaLock)
+        {
+            if (_sharedArena) return;
+            var api = Ort.Api;
+            nint cfg;
+            fixed (byte* strategy = "arena_extend_strategy"u8)
+            {
+                byte** keys = stackalloc byte*[1];
+                nuint* values = stackalloc nuint[1];
+                keys[0] = strategy;
+                values[0] = 1; // kSameAsRequested
+                Ort.ThrowIfFailed(api->CreateArenaCfgV2(keys, values, 1, &cfg));
+            }
+            try
+            {
+                Ort.ThrowIfFailed(api->CreateAndRegisterAllocator(Env.DangerousGetHandle(), CpuMemory.DangerousGetHandle(), cfg));
+            }
+            finally
+            {
+                api->ReleaseArenaCfg(cfg);
+            }
+            _sharedArena = true;
+        }
+    }
+
     /// <summary>
     /// Loads the library at <paramref name="path"/> and binds API version 30; on failure returns null
     /// with the reason (the dlopen error, a missing export, or a library older than 1.30).

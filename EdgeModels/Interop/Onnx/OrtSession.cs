@@ -38,7 +38,7 @@ internal sealed unsafe class OrtSession : IDisposable
         List<ProviderFallback> fallbacks, out ExecutionProvider provider)
     {
         var api = Ort.Api;
-        using var options = CreateOptions(config, fallbacks, out provider);
+        using var options = CreateOptions(runtime, config, fallbacks, out provider);
 
         var handle = new OrtSessionHandle();
         nint session;
@@ -111,7 +111,7 @@ internal sealed unsafe class OrtSession : IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    private static OrtSessionOptionsHandle CreateOptions(OnnxSessionConfig config, List<ProviderFallback> fallbacks,
+    private static OrtSessionOptionsHandle CreateOptions(OrtRuntime runtime, OnnxSessionConfig config, List<ProviderFallback> fallbacks,
         out ExecutionProvider provider)
     {
         var api = Ort.Api;
@@ -136,6 +136,13 @@ internal sealed unsafe class OrtSession : IDisposable
             {
                 Ort.ThrowIfFailed(api->DisableCpuMemArena(options));
                 Ort.ThrowIfFailed(api->DisableMemPattern(options));
+            }
+            else if (config.SharedArena)
+            {
+                runtime.EnsureSharedArena();
+                fixed (byte* key = "session.use_env_allocators"u8)
+                fixed (byte* value = "1"u8)
+                    Ort.ThrowIfFailed(api->AddSessionConfigEntry(options, key, value));
             }
             Ort.ThrowIfFailed(api->SetSessionGraphOptimizationLevel(options, (int)config.Optimization));
             if (config.OptimizedModelPath is { } optimizedPath)
