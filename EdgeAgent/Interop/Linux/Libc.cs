@@ -44,13 +44,15 @@ internal static unsafe partial class Libc
     }
 
     // int open(const char *pathname, int flags);
+    // Returns int, not a SafeHandle: the marshaller would read -1 as the pointer-sized 0xFFFFFFFF and call it valid.
     [LibraryImport(Library, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial SafeFileDescriptor open(string pathname, int flags);
+    public static partial int open(string pathname, int flags);
 
     // int close(int fd);
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int close(int fd);
 
+    // SafeFileDescriptor arguments travel as pointer-sized values; the callee reads the low 32 bits as its int fd.
     // int ioctl(int fd, unsigned long request, void *arg);  (variadic in C; the third argument is passed in a register on every Linux ABI we target)
     [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int ioctl(SafeFileDescriptor fd, nuint request, void* arg);

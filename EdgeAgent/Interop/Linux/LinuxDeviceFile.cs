@@ -12,14 +12,11 @@ internal static unsafe class LinuxDeviceFile
     /// <summary>Opens a /dev node read-write, close-on-exec.</summary>
     public static SafeFileDescriptor Open(string path)
     {
-        var fd = open(path, O_RDWR | O_CLOEXEC);
-        if (fd.IsInvalid)
-        {
-            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            fd.Dispose();
-            LinuxDeviceError.Throw(path, "open", errno);
-        }
-        return fd;
+        int fd;
+        do fd = open(path, O_RDWR | O_CLOEXEC);
+        while (fd < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == EINTR);
+        if (fd < 0) LinuxDeviceError.ThrowLast(path, "open");
+        return new SafeFileDescriptor(fd);
     }
 
     /// <summary>ioctl with a struct argument the kernel may read and write.</summary>
