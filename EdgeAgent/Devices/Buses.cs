@@ -82,3 +82,16 @@ public class DeviceException : Exception
 {
     public DeviceException(string message, Exception? inner = null) : base(message, inner) { }
 }
+
+/// <summary>
+/// Optional on an <see cref="IGpioChip"/>: waiting and timers on the clock that stamps its edge events, so drivers
+/// that time pulses work the same against CLOCK_MONOTONIC and against the simulator's virtual clock (which advances
+/// instead of sleeping).
+/// </summary>
+public interface IGpioClock
+{
+    /// <summary>Returns once the chip's clock has reached <paramref name="ns"/>.</summary>
+    void WaitUntil(long ns);
+    /// <summary>Runs <paramref name="action"/> once, when the chip's clock reaches <paramref name="atNs"/>; dispose the result to cancel.</summary>
+    IDisposable Schedule(long atNs, Action action);
+}

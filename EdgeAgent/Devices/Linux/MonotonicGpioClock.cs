@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Edge.Agent.Interop.Linux;
+
+namespace Edge.Agent.Devices.Linux;
+
+/// <summary>
+/// <see cref="IGpioClock"/> on real time: short waits spin (a 10 µs trigger pulse cannot sleep), long ones sleep
+/// then spin the last millisecond; timers run on the thread pool. <see cref="For"/> gives drivers a clock for any chip.
+/// </summary>
+public sealed class MonotonicGpioClock : IGpioClock
+{
+    private const long SpinBelowNs = 2_000_000;
+    private readonly Func<long> _now;
+
+    /// <summary>Waits and timers measured with <paramref name="now"/> (nanoseconds that advance in real time).</summary>
+    public MonotonicGpioClock(Func<long> now) => _now = now;
+
+    /// <summary>CLOCK_MONOTONIC, the kernel's edge-event clock.</summary>
+    public static MonotonicGpioClock Monotonic { get; } = new(LinuxDeviceFile.MonotonicNowNs);
+
+    /// <summary>The chip's own clock when it has one (the simulator, <see cref="LinuxGpioChip"/>); otherwise real time from its NowNs.</summary>
+    public static IGpioClock For(IGpioChip chip) => chip as IGpioClock ?? new MonotonicGpioClock(() => chip.NowNs);
+
+    public long NowNs => _now();
+
+    public void WaitUntil(long ns)
+    {
+        // Measure the wait on Stopwatch so a chip whose NowNs does not advance cannot hang us.
+        long remaining = ns - _now();
+        if (remaining <= 0) return;
+        long end = Stopwatch.GetTimestamp() + (long)(remaining * (Stopwatch.Frequency / 1e9));
+        if (remaining > SpinBelowNs) Thread.Sleep(TimeSpan.FromTicks((remaining - SpinBelowNs / 2) / 100));
+        var spinner = new SpinWait();
+        while (Stopwatch.GetTimestamp() < end) spinner.SpinOnce(sleep1Threshold: -1);
+    }
+
+    public IDisposable Schedule(long atNs, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        long dueNs = Math.Max(0, atNs - _now());
+        // An exception escaping a timer callback would end the process; report it instead.
+        return new Timer(_ =>
+        {
+            try { action(); }
+            catch (Exception e) { Trace.TraceError($"GPIO timer action failed: {e}"); }
+        }, null, TimeSpan.FromTicks(dueNs / 100), Timeout.InfiniteTimeSpan);
+    }
+}
