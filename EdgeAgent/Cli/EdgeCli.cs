@@ -19,6 +19,7 @@ public static class EdgeCli
             {
                 "ocr" when rest.Contains("--help") => Help(stdout, OcrCommand.Usage),
                 "ocr" => OcrCommand.Run(rest, stdout, stderr),
+                "detect" => rest.Contains("--help") ? Help(stdout, DetectCommand.Usage) : DetectCommand.Run(rest, stdout, stderr),
                 "bench" when rest.Length > 0 && rest[0] == "ocr" => rest.Contains("--help") ? Help(stdout, BenchOcrCommand.Usage) : BenchOcrCommand.Run(rest[1..], stdout, stderr),
                 "bench" when rest.Length > 0 && rest[0] == "mqtt" => rest.Contains("--help") ? Help(stdout, BenchMqttCommand.Usage) : BenchMqttCommand.Run(rest[1..], stdout, stderr),
                 "bench" when rest.Length > 0 && rest[0] == "pipeline" => rest.Contains("--help") ? Help(stdout, BenchPipelineCommand.Usage) : BenchPipelineCommand.Run(rest[1..], stdout, stderr),
@@ -54,6 +55,7 @@ public static class EdgeCli
         commands:
           run [--config FILE]            run the agent (pipelines, MQTT, /healthz, /metrics)
           ocr IMAGE|DIR... [--json]      read text from images
+          detect --model M IMAGE|DIR...  find objects in images (YOLOv5/v8, PaddleDetection)
           bench ocr [IMAGES|DIR...]      time the OCR pipeline against the raw model time
           bench mqtt                     events/s through the durable outbox to a local mosquitto
           bench pipeline [DIR]           frames/s and per-stage time, images → OCR → MQTT
