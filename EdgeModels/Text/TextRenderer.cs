@@ -108,6 +108,82 @@ public sealed class TextRenderer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Draws a laid-out block (see <see cref="TextLayout"/>) with its box's top-left at
+    /// (<paramref name="x"/>, <paramref name="y"/>); glyph positions are relative to that box.
+    /// Same targets and blending as the string overload.
+    /// </summary>
+    public void Draw(ImageBuffer target, TextBlock block, int x, int y, byte r, byte g, byte b)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(block);
+        Span<byte> colour = stackalloc byte[3];
+        int channels = InkBytes(target.Format, r, g, b, colour);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int size = block.PixelSize, baselineInCell = (int)Math.Round(size * VerticalBaseline);
+            foreach (var placed in block.Glyphs.Span)
+            {
+                var glyph = Glyph(placed.Rune, size, block.Style);
+                int left, top;
+                switch (placed.Anchor)
+                {
+                    case GlyphAnchor.Baseline:
+                        left = x + placed.X + glyph.Left;
+                        top = y + placed.Y - glyph.Top;
+                        break;
+                    case GlyphAnchor.Column:
+                        left = x + placed.X + (size - glyph.Width) / 2;
+                        top = y + placed.Y + baselineInCell - glyph.Top;
+                        break;
+                    default:   // Centred: the ink box in the middle of the cell, as vertical punctuation sits
+                        left = x + placed.X + (size - glyph.Width) / 2;
+                        top = y + placed.Y + (block.CellHeight - glyph.Height) / 2;
+                        break;
+                }
+                Blend(target, glyph, left, top, colour[..channels]);
+            }
+        }
+    }
+
+    /// <summary>The pen advance of <paramref name="rune"/> in 26.6 fixed point, from the font that draws it.</summary>
+    internal int Advance64(Rune rune, int pixelSize, FontStyle style)
+    {
+        CheckSize(pixelSize);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Glyph(rune, pixelSize, style).Advance64;
+        }
+    }
+
+    /// <summary>Ascender and descender (negative) of the style's primary font, in whole pixels.</summary>
+    internal (int Ascender, int Descender) LineMetrics(int pixelSize, FontStyle style)
+    {
+        CheckSize(pixelSize);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var primary = Face(Chain(style)[0], required: true)!;
+            primary.SetPixelSize(pixelSize);
+            return (primary.Ascender, primary.Descender);
+        }
+    }
+
+    /// <summary>Height of one character cell in a vertical column, in 26.6 fixed point (the same cell <see cref="Draw(ImageBuffer, string, int, int, int, FontStyle, byte, byte, byte, bool)"/> uses).</summary>
+    internal static int VerticalCellHeight64(int pixelSize) => VerticalCell64(pixelSize);
+
+    /// <summary>Whether some font in the style's chain has a real glyph (not notdef) for <paramref name="rune"/>.</summary>
+    internal bool HasGlyph(Rune rune, FontStyle style)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Resolve(rune, style).Glyph != 0;
+        }
+    }
+
     /// <summary>The family that draws <paramref name="rune"/> in <paramref name="style"/>, or null when no font has it.</summary>
     internal string? FamilyFor(Rune rune, FontStyle style)
     {
