@@ -66,7 +66,7 @@ public sealed class EscPosTcpSimulator : IDisposable
             foreach (var socket in _connections)
             {
                 // Linger 0 sends RST, so the client's next send or receive fails at once.
-                try { socket.LingerState = new LingerOption(true, 0); } catch (SocketException) { }
+                try { socket.LingerState = new LingerOption(true, 0); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
                 socket.Dispose();
             }
             _connections.Clear();
@@ -93,7 +93,8 @@ public sealed class EscPosTcpSimulator : IDisposable
                 _sessions.Add(printer);
                 _connections.Add(socket);
             }
-            _ = Task.Run(() => Serve(socket, printer, stopping), CancellationToken.None);
+            _ = Task.Run(() => Serve(socket, printer, stopping), CancellationToken.None)
+                .ContinueWith(_ => { lock (_gate) _connections.Remove(socket); }, TaskScheduler.Default);
         }
     }
 
