@@ -33,13 +33,13 @@ public sealed class AgentWorkspace : IDisposable
         foreach (var s in samples) s.Dispose();
     }
 
-    public string WriteConfig(int brokerPort, double fps, string source = "")
+    public string WriteConfig(int brokerPort, double fps, string source = "", string mqttExtra = "")
     {
         var path = Path.Combine(Root, "agent.json");
         var src = source.Length > 0 ? source : $$"""{ "type": "images", "path": "cards", "fps": {{fps}}, "loop": false }""";
         File.WriteAllText(path, $$"""
             { "device": { "id": "kiosk-01" },
-              "mqtt": { "host": "127.0.0.1", "port": {{brokerPort}}, "prefix": "edge" },
+              "mqtt": { "host": "127.0.0.1", "port": {{brokerPort}}, "prefix": "edge"{{mqttExtra}} },
               "outbox": { "path": "state/outbox.db" },
               "http": { "port": {{HttpPort}} },
               "pipelines": [
@@ -81,9 +81,9 @@ public sealed class EventCollector : IAsyncDisposable
         });
     }
 
-    public static async Task<EventCollector> StartAsync(MosquittoBroker broker)
+    public static async Task<EventCollector> StartAsync(MosquittoBroker broker, MqttTlsOptions? tls = null)
     {
-        var options = broker.ClientOptions("e2e-collector-" + Guid.NewGuid().ToString("N")[..8]) with { CleanStart = false };
+        var options = broker.ClientOptions("e2e-collector-" + Guid.NewGuid().ToString("N")[..8]) with { CleanStart = false, Tls = tls };
         var client = new MqttClient(options);
         client.Start();
         await client.WaitForStateAsync(MqttConnectionState.Connected);
@@ -182,11 +182,16 @@ public class AgentEndToEndTests
         // Let a few more cards be read while the broker is away (their results wait in the outbox).
         int logged = agent.LastFrameLogged;
         if (logged + 2 <= ws.Expected.Count) await agent.WaitForOutputAsync($"cards frame {logged + 2} ", Long);
+        // scripts/soak --outage-seconds N keeps the broker down for minutes: the outage itself, not a wait for an event.
+        var outage = LongOutage;
+        if (outage > TimeSpan.Zero) await Task.Delay(outage);
         broker.Start();
 
         try
         {
-            await events.WaitUntilAsync(c => c.DistinctEvents.Count >= ws.Expected.Count, "every event after the outage", Long);
+            // After a long outage the agent's reconnect backoff has reached its 60 s ceiling.
+            await events.WaitUntilAsync(c => c.DistinctEvents.Count >= ws.Expected.Count, "every event after the outage",
+                outage > TimeSpan.Zero ? Long + TimeSpan.FromSeconds(60) : Long);
         }
         catch (TimeoutException e)
         {
@@ -196,6 +201,24 @@ public class AgentEndToEndTests
             throw new TimeoutException($"{e.Message}\ncollector dropped {events.Dropped}\nagent status: {status}\nagent output:\n{agent.Output}");
         }
         AssertEveryCardOnceInOrder(ws, events.DistinctEvents);
+    }
+
+    private static TimeSpan LongOutage =>
+        int.TryParse(Environment.GetEnvironmentVariable("EDGE_SOAK_OUTAGE_SECONDS"), out int s) && s > 0 ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
+
+    [Fact]
+    public async Task Events_arrive_over_tls_when_the_broker_requires_a_client_certificate()
+    {
+        var pki = TestCertificates.Shared;
+        using var ws = new AgentWorkspace(copies: 1);
+        using var broker = MosquittoBroker.Start(new MosquittoBrokerOptions { Tls = pki, RequireClientCertificate = true });
+        await using var events = await EventCollector.StartAsync(broker, new MqttTlsOptions(pki.CaFile, pki.ClientCertFile, pki.ClientKeyFile));
+        string tls = $$""", "tls": { "ca": "{{pki.CaFile}}", "cert": "{{pki.ClientCertFile}}", "key": "{{pki.ClientKeyFile}}" }""";
+        using var agent = new AgentProcess(ws.WriteConfig(broker.Port, fps: 0, mqttExtra: tls));
+        await events.WaitUntilAsync(c => c.DistinctEvents.Count >= ws.Expected.Count, "all events over TLS", Long);
+
+        AssertEveryCardOnceInOrder(ws, events.DistinctEvents);
+        Assert.Contains(events.Messages, m => m.Topic == "edge/kiosk-01/status" && m.Body.GetProperty("state").GetString() == "online");
     }
 
     [Fact]
