@@ -1,6 +1,7 @@
 using Edge.Agent.Capture;
 using Edge.Models.Imaging;
 using Xunit.Abstractions;
+using Edge.Agent.Tests.Support;
 using static Edge.Agent.Tests.Capture.CaptureTestKit;
 
 namespace Edge.Agent.Tests.Capture;
@@ -133,6 +134,32 @@ public sealed class GStreamerSourceTests(ITestOutputHelper output)
         }
         Assert.Equal(SourceState.Running, source.Health.State);
         Assert.Equal(0, source.Health.Restarts);
+    }
+
+    [Fact]
+    public async Task Rtsp_camera_delivers_frames_retries_while_the_server_is_gone_and_recovers_when_it_returns()
+    {
+        using var server = RtspTestServer.StartNew();
+        await using var source = Create(new SourceOptions { Type = SourceType.Rtsp, Url = server.Url, Width = 320, Height = 240 });
+        await source.StartAsync(CancellationToken.None);
+
+        using (var frame = await ReadFrameAsync(source))
+        {
+            Assert.Equal((320, 240), (frame.Image.Width, frame.Image.Height));
+            Assert.Equal(SourceState.Running, source.Health.State);
+        }
+
+        server.Stop();
+        await UntilAsync(source, s => s.Health.State == SourceState.Retrying, "retrying after the RTSP server went away");
+        Assert.False(string.IsNullOrEmpty(source.Health.Reason));
+        int restarts = source.Health.Restarts;
+
+        server.Start();
+        await UntilAsync(source, s => s.Health.State == SourceState.Running && s.Health.Restarts >= restarts,
+            "running again after the server returned", TimeSpan.FromSeconds(45));
+        while (source.Frames.TryRead(out var stale)) stale.Dispose();
+        using var fresh = await ReadFrameAsync(source, TimeSpan.FromSeconds(30));
+        Assert.Equal(320, fresh.Image.Width);
     }
 
     [Fact]
