@@ -233,7 +233,7 @@ public sealed class Kiosk : IDisposable
         if (Read() != Reading.Close)
         {
             _closeReadings = 0;
-            GuestFinished?.Invoke(new GuestReport(_guestNumber, GuestOutcome.PassedBy, "", "", _festival, null));
+            GuestFinished?.Invoke(new GuestReport(++_guestNumber, GuestOutcome.PassedBy, "", "", _festival, null));
             Enter(KioskState.Attract);
             Wait(_options.PollInterval, ct);
             return;
