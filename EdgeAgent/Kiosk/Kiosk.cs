@@ -52,6 +52,7 @@ public sealed class Kiosk : IDisposable
 
     private KioskScreen? _lastScreen;
     private bool _started;
+    private DateOnly? _quotaAlerted;
     private bool _armed;
     private int _closeReadings, _awayReadings, _guestNumber;
     private long _untilNs;
@@ -206,6 +207,11 @@ public sealed class Kiosk : IDisposable
             case KioskState.QuotaReached:
                 _closeReadings = 0;
                 Show(KioskScreen.QuotaReached);
+                if (_quotaAlerted != Today)
+                {
+                    _quotaAlerted = Today;
+                    _parts.Alerts.Raise(new KioskAlert("quota-reached", $"today's quota of {Ledger.DailyQuota} cards is used up", _clock.LocalNow, Queue.Count));
+                }
                 break;
         }
         StateChanged?.Invoke(state);

@@ -152,6 +152,20 @@ public sealed class KioskSimulator : IDisposable
     /// </summary>
     public void Run(IReadOnlyList<ScriptedGuest> guests, TimeSpan? limit = null)
     {
+        Enqueue(guests);
+        long end = Chip.NowNs + (limit ?? TimeSpan.FromMinutes(30)).Ticks * 100;
+        while (!(_finished == _expected && Kiosk.Queue.Count == 0 && Kiosk.State is KioskState.Attract or KioskState.QuotaReached && _waiting.Count == 0))
+        {
+            if (Chip.NowNs > end)
+                throw new TimeoutException($"the simulated kiosk did not finish {_expected} guests within {limit ?? TimeSpan.FromMinutes(30)} of virtual time: " +
+                    $"{_finished} finished, state {Kiosk.State}, {Kiosk.Queue.Count} card(s) queued, printer problem {Kiosk.PrinterProblem ?? "none"}");
+            Kiosk.Step();
+        }
+    }
+
+    /// <summary>Adds guests to the script (each steps up once the one before has finished); <see cref="StepUntil"/> or <see cref="Run"/> plays them.</summary>
+    public void Enqueue(IReadOnlyList<ScriptedGuest> guests)
+    {
         foreach (var guest in guests)
         {
             _waiting.Enqueue(guest);
@@ -167,14 +181,6 @@ public sealed class KioskSimulator : IDisposable
         _expected += guests.Count;
         _nextGuestWhenIdle = true;
         if (Kiosk.State is KioskState.Attract or KioskState.QuotaReached && Screens.Count > 0) BringNextGuest();
-        long end = Chip.NowNs + (limit ?? TimeSpan.FromMinutes(30)).Ticks * 100;
-        while (!(_finished == _expected && Kiosk.Queue.Count == 0 && Kiosk.State is KioskState.Attract or KioskState.QuotaReached && _waiting.Count == 0))
-        {
-            if (Chip.NowNs > end)
-                throw new TimeoutException($"the simulated kiosk did not finish {_expected} guests within {limit ?? TimeSpan.FromMinutes(30)} of virtual time: " +
-                    $"{_finished} finished, state {Kiosk.State}, {Kiosk.Queue.Count} card(s) queued, printer problem {Kiosk.PrinterProblem ?? "none"}");
-            Kiosk.Step();
-        }
     }
 
     /// <summary>Steps the kiosk until <paramref name="until"/> holds (or the virtual time limit passes).</summary>
