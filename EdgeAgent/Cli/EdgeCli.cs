@@ -26,6 +26,7 @@ public static class EdgeCli
                 "bench" => throw new UsageException("edge bench needs a target: ocr, mqtt, pipeline"),
                 "run" => rest.Contains("--help") ? Help(stdout, RunCommand.Usage) : RunCommand.Run(rest, stdout, stderr),
                 "doctor" => rest.Contains("--help") ? Help(stdout, DoctorCommand.Usage) : DoctorCommand.Run(rest, stdout, stderr),
+                "kiosk" => rest.Contains("--help") ? Help(stdout, KioskCommand.Usage) : KioskCommand.Run(rest, stdout, stderr),
                 "samples" => rest.Contains("--help") ? Help(stdout, SamplesCommand.Usage) : SamplesCommand.Run(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
@@ -61,6 +62,7 @@ public static class EdgeCli
           bench pipeline [DIR]           frames/s and per-stage time, images → OCR → MQTT
           doctor [--config FILE]         check libraries, models, config, devices, broker, TLS
           samples ocr --out DIR          write the project's rendered OCR evaluation set
+          kiosk --sim --out DIR          run the festival kiosk on simulators with scripted guests
         run 'edge <command> --help' for a command's options
         """;
 }

@@ -30,6 +30,9 @@ internal static class RunCommand
             stderr.WriteLine($"edge run: {e.Message}");
             return ConfigError;
         }
+        if (config.Kiosk is not null)
+            stderr.WriteLine("edge run: warning: the \"kiosk\" section is validated but 'edge run' does not drive the kiosk yet; " +
+                             "try it with 'edge kiosk --sim --out DIR' (docs/kiosk.md)");
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });

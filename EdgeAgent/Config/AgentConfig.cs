@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Edge.Agent.Capture;
+using Edge.Agent.Kiosk;
+using Edge.Agent.Kiosk.Festivals;
 using Edge.Agent.Mqtt;
 using Edge.Agent.Outbox;
 
@@ -22,6 +24,9 @@ public sealed record StageConfig(string Type);
 
 public sealed record SinkConfig(string Type, string? Path, int Every);
 
+/// <summary>The kiosk section: how it behaves and where its devices hang (<see cref="KioskOptions"/>), and the camera that reads guests' cards (in trigger mode).</summary>
+public sealed record KioskConfig(KioskOptions Options, SourceOptions Camera);
+
 public sealed record PipelineConfig(
     string Name, SourceOptions Source, bool Triggered, int QueueCapacity,
     IReadOnlyList<StageConfig> Stages, IReadOnlyList<SinkConfig> Sinks);
@@ -32,6 +37,9 @@ public sealed partial record AgentConfig(
     string? OcrModels, IReadOnlyList<PipelineConfig> Pipelines)
 {
     public const string DefaultPath = "/etc/edge/agent.json";
+
+    /// <summary>The festival kiosk run by the agent, when the config has a "kiosk" section.</summary>
+    public KioskConfig? Kiosk { get; init; }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex TopicSafeName();
@@ -69,11 +77,13 @@ public sealed partial record AgentConfig(
             var models = root.Object("models");
             string? ocrModels = models?.PathValue("ocr");
             models?.RejectUnknown();
-            var pipelines = root.Objects("pipelines", required: true, minCount: 1).Select(p => ReadPipeline(p, mqtt is not null)).ToList();
+            bool kiosk = root.Has("kiosk");
+            var pipelines = root.Objects("pipelines", required: !kiosk, minCount: kiosk ? 0 : 1).Select(p => ReadPipeline(p, mqtt is not null)).ToList();
+            var kioskConfig = root.Object("kiosk") is { } k ? ReadKiosk(k, Path.GetDirectoryName(outbox.Path)!) : null;
             var duplicate = pipelines.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null) throw root.Error("pipelines", $"two pipelines are named \"{duplicate.Key}\": names must be unique");
             root.RejectUnknown();
-            return new AgentConfig(file, device, mqtt, outbox, http, ocrModels, pipelines);
+            return new AgentConfig(file, device, mqtt, outbox, http, ocrModels, pipelines) { Kiosk = kioskConfig };
         }
     }
 
@@ -163,6 +173,81 @@ public sealed partial record AgentConfig(
         r.RejectUnknown();
         return new PipelineConfig(name, source, triggered, queue, stages, sinks);
     }
+
+    private static KioskConfig ReadKiosk(JsonConfigReader r, string stateDirectory)
+    {
+        var defaults = new KioskOptions();
+        double presence = r.Double("presenceCm", defaults.PresenceCentimetres, 2, 400);
+        double away = r.Double("awayCm", Math.Max(defaults.AwayCentimetres, presence + 20), 2, 400);
+        if (away <= presence) throw r.Error($"{r.Path}.awayCm = {away}", $"must be above presenceCm ({presence}): in between counts as neither close nor gone");
+        var display = r.Choice("display", "st7789", "st7789", "ssd1306", "none");
+        var festival = r.String("festival");
+        if (festival is not null && FestivalCalendar.ById(festival) is null)
+            throw r.Error($"{r.Path}.festival = \"{festival}\"", $"is not a festival (allowed: {string.Join(", ", FestivalCalendar.All.Select(f => f.Id))}, {FestivalCalendar.Everyday.Id})");
+        int paper = r.Int("paperWidth", 384, 384, 576);
+        if (paper is not (384 or 576)) throw r.Error($"{r.Path}.paperWidth = {paper}", "must be 384 (58 mm paper) or 576 (80 mm paper)");
+        var wiring = ReadKioskWiring(r.Object("wiring"));
+        var camera = ReadSource(r.Object("camera", required: true)!);
+        var options = new KioskOptions
+        {
+            PresenceCentimetres = presence,
+            AwayCentimetres = away,
+            CloseReadings = r.Int("closeReadings", defaults.CloseReadings, 1, 50),
+            AwayReadings = r.Int("awayReadings", defaults.AwayReadings, 1, 50),
+            PollInterval = TimeSpan.FromMilliseconds(r.Int("pollMs", 200, 60, 10_000)),
+            PreviewCountdown = TimeSpan.FromSeconds(r.Double("previewSeconds", 3, 0, 60)),
+            ThankYouDuration = TimeSpan.FromSeconds(r.Double("thankYouSeconds", 3, 0, 60)),
+            CoolDown = TimeSpan.FromSeconds(r.Double("coolDownSeconds", 2, 0, 600)),
+            OfflineRetryMax = TimeSpan.FromSeconds(r.Double("offlineRetryMaxSeconds", 30, 1, 3600)),
+            PaperWidthDots = paper,
+            DailyQuota = r.Has("dailyQuota") ? r.Int("dailyQuota", 0, 1, 1_000_000) : null,
+            Display = display switch { "st7789" => KioskDisplayKind.St7789, "ssd1306" => KioskDisplayKind.Ssd1306, _ => KioskDisplayKind.None },
+            Festival = festival,
+            StateDirectory = r.PathValue("stateDirectory", stateDirectory)!,
+            Wiring = wiring,
+        };
+        r.RejectUnknown();
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw r.Error(r.Path, e.Message); }
+        return new KioskConfig(options, camera);
+    }
+
+    private static KioskWiring ReadKioskWiring(JsonConfigReader? r)
+    {
+        var d = new KioskWiring();
+        if (r is null) return d;
+        // -1: the pin is not wired (RST tied high, backlight always on).
+        int? OptionalLine(string name, int? fallback) => r.Int(name, fallback ?? -1, -1, 511) is int n and >= 0 ? n : null;
+        var wiring = new KioskWiring
+        {
+            GpioChip = r.Int("gpioChip", d.GpioChip, 0, 63),
+            TriggerLine = r.Int("triggerGpio", d.TriggerLine, 0, 511),
+            EchoLine = r.Int("echoGpio", d.EchoLine, 0, 511),
+            SpiBus = r.Int("spiBus", d.SpiBus, 0, 15),
+            SpiChipSelect = r.Int("spiChipSelect", d.SpiChipSelect, 0, 15),
+            SpiSpeedHz = r.Int("spiHz", d.SpiSpeedHz, 100_000, 100_000_000),
+            SpiMode = r.Int("spiMode", d.SpiMode, 0, 3),
+            DataCommandLine = r.Int("dcGpio", d.DataCommandLine, 0, 511),
+            ResetLine = OptionalLine("resetGpio", d.ResetLine),
+            BacklightLine = OptionalLine("backlightGpio", d.BacklightLine),
+            DisplayWidth = r.Int("displayWidth", d.DisplayWidth, 240, 240),
+            DisplayHeight = r.Int("displayHeight", d.DisplayHeight, 240, 320),
+            DisplayRotation = r.Int("displayRotation", d.DisplayRotation, 0, 270),
+            I2cBus = r.Int("i2cBus", d.I2cBus, 0, 63),
+            I2cAddress = r.Int("i2cAddress", d.I2cAddress, 0x03, 0x77),
+            Printer = r.String("printer", d.Printer)!,
+        };
+        if (wiring.DisplayHeight is not (240 or 320)) throw r.Error($"{r.Path}.displayHeight = {wiring.DisplayHeight}", $"must be 240 or 320 (ST7789 panels are 240×240 or 240×320)");
+        if (wiring.DisplayRotation % 90 != 0) throw r.Error($"{r.Path}.displayRotation = {wiring.DisplayRotation}", "must be 0, 90, 180 or 270");
+        if (wiring.TriggerLine == wiring.EchoLine) throw r.Error($"{r.Path}.echoGpio = {wiring.EchoLine}", "is also triggerGpio: the HC-SR04 needs two lines");
+        if (!PrinterAddress().IsMatch(wiring.Printer))
+            throw r.Error($"{r.Path}.printer = \"{wiring.Printer}\"", $"must be a device file (/dev/usb/lp0), tcp:HOST:PORT (tcp:192.168.1.50:9100) or serial:DEVICE:BAUD (serial:/dev/ttyS0:19200)");
+        r.RejectUnknown();
+        return wiring;
+    }
+
+    [GeneratedRegex(@"^(/\S+|tcp:[^:\s]+:\d{1,5}|serial:/\S+:\d{3,7})$")]
+    private static partial Regex PrinterAddress();
 
     private static SourceOptions ReadSource(JsonConfigReader r)
     {

@@ -57,6 +57,32 @@ public static class OcrSampleSet
         foreach (var card in plan) yield return Render(card, text);
     }
 
+    /// <summary>
+    /// One card drawn the way the set draws its cards (paper, margins, shading, optional turn on a table), for
+    /// callers that need a particular text: the kiosk simulator's scripted guests show these. Lines are horizontal
+    /// top to bottom, or vertical columns right to left when <paramref name="vertical"/>; a non-zero
+    /// <paramref name="angle"/> lays the card on a table turned by that many degrees.
+    /// </summary>
+    public static OcrSample RenderCard(string name, IReadOnlyList<string> lines, FontStyle style, bool vertical = false,
+        bool redCard = false, double angle = 0, int textSize = 56, int seed = 1, TextRenderer? text = null)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (lines.Count == 0) throw new ArgumentException("a card needs at least one line", nameof(lines));
+        ArgumentOutOfRangeException.ThrowIfLessThan(textSize, MinText);
+        var rng = new Random(seed);
+        var card = new Card
+        {
+            Kind = vertical ? SampleKind.Vertical : angle != 0 ? SampleKind.Rotated : SampleKind.Horizontal,
+            Topic = vertical ? (lines.Count == 2 ? Topic.Couplet : Topic.Column) : Topic.Zh,
+            Style = style, Look = redCard ? Look.Red : Look.Paper, Lines = [.. lines], Sizes = [.. lines.Select(_ => textSize)],
+            Paper = redCard ? CardRed : Pick(PaperColours, rng), Ink = redCard ? Gold : Pick(InkColours, rng),
+            Table = Pick(TableColours, rng), LeftAligned = false, Seed = seed, Angle = angle, Name = name,
+        };
+        if (text is not null) return Render(card, text);
+        using var own = new TextRenderer();
+        return Render(card, own);
+    }
+
     private static List<Card> Plan(int seed)
     {
         var rng = new Random(seed);
