@@ -56,7 +56,7 @@ public sealed record GuestText(GuestTextKind Kind, string Text)
         bool sentence = text.IndexOfAny(['，', '。', '！', '？', ',', '!', '?']) >= 0;
         int runes = text.EnumerateRunes().Count();
         bool name = !sentence && (cjk > 0
-            ? cjk <= 4 && runes <= 6
+            ? LooksLikeChineseName(text, cjk, runes)
             : text.Split(' ').Length <= 3 && text.Length <= 30);
         if (name) return new GuestText(GuestTextKind.Name, text);
         if (runes > MaxWishRunes) text = string.Concat(text.EnumerateRunes().Take(MaxWishRunes - 1).Select(r => r.ToString())) + "…";
@@ -64,6 +64,18 @@ public sealed record GuestText(GuestTextKind Kind, string Text)
     }
 
     private static bool IsCjk(Rune rune) => rune.Value >= 0x2E80;
+
+    // Chinese names are two or three characters; four only with a compound surname (欧阳, 司马, …).
+    // A four-character text is far more often a wish (身体健康, 万事如意), so it is read as one.
+    private static readonly string[] CompoundSurnames =
+        ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "澹台", "端木", "西门", "南宫", "轩辕", "独孤"];
+
+    private static bool LooksLikeChineseName(string text, int cjk, int runes)
+    {
+        if (runes > 6) return false;
+        if (cjk <= 3) return true;
+        return cjk == 4 && CompoundSurnames.Any(s => text.StartsWith(s, StringComparison.Ordinal));
+    }
 
     private static bool IsCjk(char c) => c >= 0x2E80;
 

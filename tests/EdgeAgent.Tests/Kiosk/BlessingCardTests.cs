@@ -185,6 +185,8 @@ public class BlessingCardTests(CardFixture cards, ITestOutputHelper output) : IC
     [InlineData("Alice  Smith", GuestTextKind.Name, "Alice Smith")]
     [InlineData("Alice\nSmith", GuestTextKind.Name, "Alice Smith")]
     [InlineData("欧阳娜娜", GuestTextKind.Name, "欧阳娜娜")]
+    [InlineData("身体健康", GuestTextKind.Wish, "身体健康")]
+    [InlineData("李小龙", GuestTextKind.Name, "李小龙")]
     [InlineData("祝你新年快乐，身体健康", GuestTextKind.Wish, "祝你新年快乐，身体健康")]
     [InlineData("I wish my family good health", GuestTextKind.Wish, "I wish my family good health")]
     [InlineData("", GuestTextKind.None, "")]

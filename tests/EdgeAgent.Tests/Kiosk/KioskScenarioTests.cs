@@ -106,7 +106,7 @@ public sealed class KioskScenarioTests(KioskOcrFixture fixture, ITestOutputHelpe
         sim.Run([Alice, Wish]);
 
         Assert.Equal([GuestOutcome.CardPrinted, GuestOutcome.CardPrinted], sim.Reports.Select(r => r.Outcome));
-        Assert.Equal(["Dear Alice Smith", "致 身体健康"], sim.Reports.Select(r => r.CardLine));
+        Assert.Equal(["Dear Alice Smith", "「身体健康」"], sim.Reports.Select(r => r.CardLine));
         Assert.Equal(2, sim.Printer.Pages.Count(p => !p.Truncated));
         Assert.Equal(2, sim.States.Count(s => s == KioskState.ThankYou));
         Assert.Equal(2, sim.Screens.Count(s => s.Kind == KioskScreenKind.ThankYou));
