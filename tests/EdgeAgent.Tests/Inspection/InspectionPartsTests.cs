@@ -219,3 +219,47 @@ public sealed class ShiftCountersTests
         Assert.Equal(day.AddHours(30), counters.Start);
     }
 }
+
+public sealed class InspectionMessagesTests
+{
+    [Fact]
+    public void Defect_event_names_the_part_outcome_snapshot_and_defects_under_the_line_topic()
+    {
+        var e = new DefectEvent("line1", 42, new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero), 12.345, GateOutcome.LateRejected,
+            [new Det(1, "dent", 0.9123f, 10, 20, 30, 40.25f)], "20250106T080000.000Z-part00000042.jpg");
+
+        using var doc = System.Text.Json.JsonDocument.Parse(InspectionMessages.DefectPayload(e));
+        var root = doc.RootElement;
+
+        Assert.Equal("edge/cam-7/inspection/line1/defect", InspectionMessages.DefectTopic("edge", "cam-7", "line1"));
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal(42, root.GetProperty("part").GetInt64());
+        Assert.Equal("late_rejected", root.GetProperty("outcome").GetString());
+        Assert.True(root.GetProperty("rejected").GetBoolean());
+        Assert.True(root.GetProperty("late").GetBoolean());
+        Assert.Equal(12.35, root.GetProperty("decision_ms").GetDouble());
+        Assert.Equal("20250106T080000.000Z-part00000042.jpg", root.GetProperty("snapshot").GetString());
+        var d = root.GetProperty("defects")[0];
+        Assert.Equal("dent", d.GetProperty("class").GetString());
+        Assert.Equal(0.912, d.GetProperty("score").GetDouble());
+        Assert.Equal(40.2, d.GetProperty("box")[3].GetDouble(), 1);
+    }
+
+    [Fact]
+    public void Summary_carries_the_minute_and_the_shift_with_yield_and_defects_by_class()
+    {
+        var start = new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero);
+        var byClass = new Dictionary<string, long> { ["scratch"] = 3, ["dent"] = 1 };
+        var minute = new ShiftTotals(start, start.AddMinutes(1), 100, 4, 5, 1, 1, 0, byClass);
+        var shift = new ShiftTotals(start.AddHours(-2), start.AddHours(6), 1000, 40, 41, 1, 1, 0, byClass);
+
+        using var doc = System.Text.Json.JsonDocument.Parse(InspectionMessages.SummaryPayload("line1", minute, shift));
+
+        Assert.Equal("edge/cam-7/inspection/line1/summary", InspectionMessages.SummaryTopic("edge", "cam-7", "line1"));
+        var m = doc.RootElement.GetProperty("minute");
+        Assert.Equal(100, m.GetProperty("parts").GetInt64());
+        Assert.Equal(0.96, m.GetProperty("yield").GetDouble());
+        Assert.Equal(3, m.GetProperty("defects").GetProperty("scratch").GetInt64());
+        Assert.Equal(1000, doc.RootElement.GetProperty("shift").GetProperty("parts").GetInt64());
+    }
+}
