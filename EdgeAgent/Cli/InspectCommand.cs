@@ -82,6 +82,17 @@ internal static class InspectCommand
         var set = DetectionModels.Heldout(heldoutDir, modelPath, detector.Labels.Names);
         var jpegs = set.Images.Select(i => File.ReadAllBytes(set.PathOf(i))).ToArray();
         var truth = set.Images.Select(i => i.Boxes.Count > 0).ToArray();
+        // The line warms up before the belt starts: decode and detect a few parts so JIT is not on the first ones' clock.
+        using (var warm = new ImageBuffer())
+        {
+            var scratch = new List<Edge.Models.Detection.Detection>();
+            for (int i = 0; i < Math.Min(jpegs.Length, 30); i++)
+            {
+                ImageCodec.Decode(jpegs[i], warm, PixelFormat.Rgb24);
+                scratch.Clear();
+                detector.DetectInto(warm, scratch);
+            }
+        }
 
         using var chip = new SimulatedGpioChip();
         var (eye, reject, light) = ConveyorSimulation.Wire(chip, conveyor, options);
@@ -128,6 +139,8 @@ internal static class InspectCommand
         var model = r.Parts.Select(p => p.Verdict.ModelMs).ToArray();
         var compute = r.Parts.Select(p => p.Verdict.ComputeMs).ToArray();
         double t2d99 = Percentile(t2d, 0.99), model50 = Percentile(model, 0.5), model99 = Percentile(model, 0.99);
+        var beyondModel = r.Parts.Select(p => p.Verdict.TriggerToDecisionMs - p.Verdict.ModelMs).ToArray();
+        double beyond99 = Percentile(beyondModel, 0.99);
         var shift = line.Shift.Snapshot();
         o.WriteLine("summary:");
         o.WriteLine($"  parts {r.Parts.Count}, defective (truth) {r.TrulyDefective}, judged defective {r.JudgedDefective}, rejected {r.Rejected}");
@@ -138,8 +151,9 @@ internal static class InspectCommand
         o.WriteLine($"  pulses outside trigger + delay ± 1 ms: {outOfWindow}; pulses not {r.PulseWidth.TotalMilliseconds:0.#} ms wide: {badWidth}");
         o.WriteLine($"  late decisions {r.Late} (fail-safe rejected {r.LateRejected}, passed with alert {r.LatePassed})");
         o.WriteLine($"  trigger-to-decision p50 {Percentile(t2d, 0.5):0.00} ms, p99 {t2d99:0.00} ms; capture+detect+rules p50 {Percentile(compute, 0.5):0.00} ms, p99 {Percentile(compute, 0.99):0.00} ms");
-        o.WriteLine($"  model (ORT Run) p50 {model50:0.00} ms, p99 {model99:0.00} ms → goal p99 ≤ model + 10 ms: {t2d99:0.00} ≤ {model99 + 10:0.00} (p99 model) "
-                    + $"{(t2d99 <= model99 + 10 ? "met" : "NOT met")}; vs median model + 10 = {model50 + 10:0.00}: {(t2d99 <= model50 + 10 ? "met" : "NOT met")}");
+        o.WriteLine($"  model (ORT Run) p50 {model50:0.00} ms, p99 {model99:0.00} ms; trigger-to-decision minus the part's own model time p50 {Percentile(beyondModel, 0.5):0.00} ms, p99 {beyond99:0.00} ms");
+        o.WriteLine($"  goal trigger-to-decision p99 ≤ model time + 10 ms: per part (p99 of the difference) {beyond99:0.00} ≤ 10: {(beyond99 <= 10 ? "met" : "NOT met")}; "
+                    + $"p99 vs p99 model + 10 = {model99 + 10:0.00}: {(t2d99 <= model99 + 10 ? "met" : "NOT met")}; p99 vs median model + 10 = {model50 + 10:0.00}: {(t2d99 <= model50 + 10 ? "met" : "NOT met")}");
         o.WriteLine($"  yield (judged) {r.Yield:P1}, (truth) {r.TruthYield:P1}; shift counters: parts {shift.Parts}, defective {shift.Defective}, rejected {shift.Rejected}, late {shift.LateDecisions}, "
                     + $"by class {string.Join(", ", shift.DefectsByClass.Select(kv => $"{kv.Key} {kv.Value}"))}");
         o.WriteLine($"  stack light {light.Color} ({light.Changes} changes); MQTT: {sink.Defects.Count} defect events, {sink.Summaries.Count} minute summaries"
