@@ -26,7 +26,7 @@ internal static class BenchDetectCommand
 
     private static readonly string[] Valued = ["model", "iterations", "heldout", "threads"];
 
-    private sealed record Figures(string Name, int Frames, double MedianMs, double P99Ms, double Fps, double ModelMedianMs,
+    private sealed record Figures(string Name, int Frames, double MedianMs, double P99Ms, double Fps, double ModelMedianMs, double PreMedianMs, double PostMedianMs,
         double OverheadOfModel, double BytesPerFrame, double Map, double[] PerClass);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -68,9 +68,9 @@ internal static class BenchDetectCommand
 
         stdout.WriteLine($"edge bench detect: {set!.Images.Count} held-out images x {iterations} iterations, ONNX Runtime {OnnxRuntime.Version}, "
                          + $"{Environment.ProcessorCount} cores, threads {(threads == 0 ? "default" : threads.ToString())}");
-        stdout.WriteLine($"  {"model",-6}{"median ms",11}{"p99 ms",9}{"FPS",8}{"ORT ms",9}{"overhead",10}{"bytes/frame",13}{"mAP@0.5",9}");
+        stdout.WriteLine($"  {"model",-6}{"median ms",11}{"p99 ms",9}{"FPS",8}{"ORT ms",9}{"pre ms",8}{"post ms",9}{"overhead",10}{"bytes/frame",13}{"mAP@0.5",9}");
         foreach (var f in results)
-            stdout.WriteLine($"  {f.Name,-6}{f.MedianMs,11:0.00}{f.P99Ms,9:0.00}{f.Fps,8:0.0}{f.ModelMedianMs,9:0.00}{f.OverheadOfModel,10:P1}{f.BytesPerFrame,13:0}{f.Map * 100,9:0.00}");
+            stdout.WriteLine($"  {f.Name,-6}{f.MedianMs,11:0.00}{f.P99Ms,9:0.00}{f.Fps,8:0.0}{f.ModelMedianMs,9:0.00}{f.PreMedianMs,8:0.00}{f.PostMedianMs,9:0.00}{f.OverheadOfModel,10:P1}{f.BytesPerFrame,13:0}{f.Map * 100,9:0.00}");
         var labels = set.Classes;
         foreach (var f in results)
             stdout.WriteLine($"  {f.Name} AP@0.5 by class: {string.Join(", ", f.PerClass.Select((ap, i) => $"{(i < labels.Count ? labels[i] : $"class_{i}")} {(double.IsNaN(ap) ? "-" : (ap * 100).ToString("0.0"))}"))}");
@@ -94,6 +94,8 @@ internal static class BenchDetectCommand
         foreach (var f in frames) { detections.Clear(); detector.DetectInto(f, detections); } // warm-up: sizes every buffer, JIT
         var total = new double[frames.Count * iterations];
         var model = new double[frames.Count * iterations];
+        var pre = new double[frames.Count * iterations];
+        var post = new double[frames.Count * iterations];
         long allocated = 0;
         int k = 0;
         long wall0 = Stopwatch.GetTimestamp();
@@ -105,6 +107,8 @@ internal static class BenchDetectCommand
                 var t = detector.DetectInto(f, detections);
                 allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
                 total[k] = t.TotalMs;
+                pre[k] = t.PreprocessMs;
+                post[k] = t.PostprocessMs;
                 model[k++] = t.ModelMs;
             }
         double wallMs = Stopwatch.GetElapsedTime(wall0).TotalMilliseconds;
@@ -121,6 +125,6 @@ internal static class BenchDetectCommand
         var (mAp, perClass) = map.Compute();
         double sumTotal = total.Sum(), sumModel = model.Sum();
         return new Figures(label, k, InspectCommand.Percentile(total, 0.5), InspectCommand.Percentile(total, 0.99), k / (wallMs / 1000),
-            InspectCommand.Percentile(model, 0.5), (sumTotal - sumModel) / sumModel, (double)allocated / k, mAp, perClass);
+            InspectCommand.Percentile(model, 0.5), InspectCommand.Percentile(pre, 0.5), InspectCommand.Percentile(post, 0.5), (sumTotal - sumModel) / sumModel, (double)allocated / k, mAp, perClass);
     }
 }
