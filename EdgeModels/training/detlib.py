@@ -94,7 +94,7 @@ def compute_loss(box_raw, cls_logits, shapes, strides_cfg, gt_boxes, gt_cls, gt_
     return loss, (l_cls.item(), l_box.item(), l_l1.item(), int(fg.sum()))
 
 
-def nms(boxes, scores, thr):
+def nms(boxes, scores, thr, max_keep=None):
     """Greedy NMS on numpy arrays; returns kept indices (sorted by score)."""
     order = scores.argsort()[::-1]
     keep = []
@@ -103,7 +103,7 @@ def nms(boxes, scores, thr):
     while order.size:
         i = order[0]
         keep.append(i)
-        if order.size == 1:
+        if order.size == 1 or (max_keep and len(keep) >= max_keep):
             break
         r = order[1:]
         iw = (np.minimum(x2[i], x2[r]) - np.maximum(x1[i], x1[r])).clip(0)
@@ -127,7 +127,7 @@ def postprocess(out, conf=0.001, iou=0.45, max_det=100, max_nms=3000):
         i, j, s = i[top], j[top], s[top]
     b = xyxy[i]
     off = b + (j * 4096.0)[:, None]
-    keep = nms(off, s, iou)[:max_det]
+    keep = nms(off, s, iou, max_det)[:max_det]
     return [(int(j[k]), float(s[k]), b[k].tolist()) for k in keep]
 
 
