@@ -275,7 +275,11 @@ def render(rng, jpeg_quality=None):
             a = np.clip(w - dist + 0.5, 0, 1) * alpha[y0:y1, x0:x1]
             m = np.zeros((SIZE, SIZE), np.float32)
             m[y0:y1, x0:x1] = a
-            bright = rng.random() < (0.8 if metal else 0.55)
+            # mostly contrasting with the surface under the scratch: bright on dark, dark on bright
+            u_b = rng.random()
+            py, px = int(np.clip(to_img(*p)[1], 0, SIZE - 1)), int(np.clip(to_img(*p)[0], 0, SIZE - 1))
+            lum = float(surf[py, px].mean())
+            bright = (lum < 0.55) if u_b < 0.85 else (lum >= 0.55)
             col = rng.uniform(0.85, 1.0) if bright else rng.uniform(0.02, 0.15)
             strength = rng.uniform(0.6, 0.9)
             surf = surf * (1 - m[..., None] * strength) + m[..., None] * strength * col
@@ -306,22 +310,27 @@ def render(rng, jpeg_quality=None):
             if p is None:
                 continue
             x, y = to_img(*p)
-            rad = rng.uniform(2.5, 8)
+            # an irregular stain with soft edges (never a crisp dark disc, which would look like a hole)
+            rad = rng.uniform(3, 8)
             field = np.zeros((SIZE, SIZE), np.float32)
             x0, x1 = int(max(0, x - 3 * rad - 4)), int(min(SIZE, x + 3 * rad + 5))
             y0, y1 = int(max(0, y - 3 * rad - 4)), int(min(SIZE, y + 3 * rad + 5))
             X, Y = _XX[y0:y1, x0:x1], _YY[y0:y1, x0:x1]
             f = np.zeros(X.shape, np.float32)
-            for _ in range(int(rng.integers(1, 4))):
-                ox, oy = rng.normal(0, rad * 0.5, 2)
-                rr = rad * rng.uniform(0.6, 1.0)
+            for _ in range(int(rng.integers(3, 7))):
+                ox, oy = rng.normal(0, rad * 0.6, 2)
+                rr = rad * rng.uniform(0.35, 0.8)
                 f += np.exp(-((X - x - ox) ** 2 + (Y - y - oy) ** 2) / (2 * rr * rr))
-            field[y0:y1, x0:x1] = np.clip((f - 0.45) * 4, 0, 1)
+            f *= 1 + 0.35 * rng.standard_normal(f.shape).astype(np.float32)
+            field[y0:y1, x0:x1] = np.clip((f - 0.3) * 2.5, 0, 1)
             m = field * alpha
-            kind = rng.integers(0, 3)
-            col = [np.array([0.06, 0.05, 0.05]), np.array([0.5, 0.24, 0.08]), np.array([0.95, 0.95, 0.9])][kind]
+            lum = float(surf[int(np.clip(y, 0, SIZE - 1)), int(np.clip(x, 0, SIZE - 1))].mean())
+            kinds = ["rust", "oil"] if lum > 0.55 else (["rust", "residue"] if lum < 0.3 else ["rust", "oil", "residue"])
+            kind = kinds[int(rng.integers(len(kinds)))]
+            col = {"rust": np.array([0.58, 0.27, 0.08]), "oil": np.array([0.16, 0.12, 0.07]),
+                   "residue": np.array([0.93, 0.92, 0.86])}[kind]
             col = (col * rng.uniform(0.85, 1.15)).astype(np.float32)
-            st = rng.uniform(0.75, 0.95)
+            st = rng.uniform(0.55, 0.8) if kind == "oil" else rng.uniform(0.7, 0.92)
             surf = surf * (1 - m[..., None] * st) + m[..., None] * st * col
             b = _bbox(m, 0.3, 1.0)
         if b is None:

@@ -131,6 +131,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--eval-n", type=int, default=48)
+    ap.add_argument("--bn-recal", action="store_true",
+                    help="re-estimate BatchNorm statistics on full 320 px images after training (off: it lowered "
+                         "held-out mAP@0.5 from 0.895 to 0.853 in the committed run)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -202,21 +205,9 @@ def main():
     train_s = time.time() - t0
     log(f"training done: {it} iterations, {it * a.batch} crops of {a.crop}px, {train_s / 60:.1f} min", fh)
 
-    # re-estimate BatchNorm statistics on full 320 px images (crops have a different belt/part mix)
-    t1 = time.time()
-    for m_ in ema.modules():
-        if isinstance(m_, torch.nn.BatchNorm2d):
-            m_.reset_running_stats()
-            m_.momentum = None  # cumulative average
-    ema.train()
-    rng = np.random.default_rng(a.seed + 2)
-    with torch.no_grad():
-        for _ in range(16):
-            idx = np.sort(rng.choice(len(images), 16, replace=False))
-            x = torch.from_numpy(np.stack([images[i] for i in idx])).permute(0, 3, 1, 2).float().div_(255)
-            ema(x)
-    ema.eval()
-    log(f"BatchNorm re-estimated on 256 full images in {time.time() - t1:.0f}s", fh)
+    # optionally re-estimate BatchNorm statistics on full 320 px images (crops have a different belt/part mix)
+    if a.bn_recal:
+        bn_recal(ema, images, a.seed, fh)
     m, aps = evaluate(ema, ho_ims, ho_gts)
     log(f"FINAL held-out ({len(ho_ims)} images) mAP@0.5 {m:.4f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
     torch.save({"model": ema.state_dict(), "iter": it, "train_minutes": train_s / 60, "map50": m,
@@ -225,6 +216,23 @@ def main():
     json.dump({"iters": it, "batch": a.batch, "crop": a.crop, "train_minutes": round(train_s / 60, 1), "map50": m,
                "aps": {synth.NAMES[c]: v for c, v in aps.items()}, "params": nparam},
               open(os.path.join(a.out, "summary.json"), "w"), indent=1)
+
+
+def bn_recal(ema, images, seed, fh):
+    t1 = time.time()
+    for m_ in ema.modules():
+        if isinstance(m_, torch.nn.BatchNorm2d):
+            m_.reset_running_stats()
+            m_.momentum = None  # cumulative average
+    ema.train()
+    rng = np.random.default_rng(seed + 2)
+    with torch.no_grad():
+        for _ in range(16):
+            idx = np.sort(rng.choice(len(images), 16, replace=False))
+            x = torch.from_numpy(np.stack([images[i] for i in idx])).permute(0, 3, 1, 2).float().div_(255)
+            ema(x)
+    ema.eval()
+    log(f"BatchNorm re-estimated on 256 full images in {time.time() - t1:.0f}s", fh)
 
 
 if __name__ == "__main__":
