@@ -27,7 +27,7 @@ internal static class InspectCommand
           --heldout DIR         the part images with labels.json (default: heldout/ beside the model)
           --speed M/S           belt speed (default 0.5); parts every 0.25 m ± 30 %, actuator 0.25 m downstream
           --late-policy P       reject (default) or pass: what a decision that misses its deadline does
-          --min-score S         lowest score that makes a detection a defect (default 0.5)
+          --min-score S         lowest score that makes a detection a defect (default 0.25, as edge detect)
           --seed S              part order and spacing (default 1)
           --snapshots DIR       keep JPEG snapshots of defective parts there (default: none)
           --threads N           ONNX Runtime intra-op threads (default: one per core)
@@ -52,7 +52,7 @@ internal static class InspectCommand
             "pass" => FailSafePolicy.PassAndAlert,
             var other => throw new UsageException($"--late-policy must be reject or pass, given '{other}'"),
         };
-        float minScore = cl.Float("min-score", 0.5f, 0.001f, 1f);
+        float minScore = cl.Float("min-score", 0.25f, 0.001f, 1f);
         int seed = cl.Int("seed", 1, 0, int.MaxValue);
         var snapshotDir = cl.Value("snapshots");
         int threads = cl.Int("threads", 0, 0, 256);

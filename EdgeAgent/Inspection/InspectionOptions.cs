@@ -26,7 +26,7 @@ public sealed record InspectionOptions
     public IReadOnlyList<string>? RejectClasses { get; init; }
 
     /// <summary>Lowest score for a detection to count, for classes not in <see cref="MinScoreByClass"/>.</summary>
-    public float MinScore { get; init; } = 0.5f;
+    public float MinScore { get; init; } = 0.25f;
 
     /// <summary>Per-class lowest score, by class name.</summary>
     public IReadOnlyDictionary<string, float>? MinScoreByClass { get; init; }

@@ -225,7 +225,7 @@ public sealed class InspectionMessagesTests
     [Fact]
     public void Defect_event_names_the_part_outcome_snapshot_and_defects_under_the_line_topic()
     {
-        var e = new DefectEvent("line1", 42, new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero), 12.345, GateOutcome.LateRejected,
+        var e = new DefectEvent("line1", 42, new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero), 12.346, GateOutcome.LateRejected,
             [new Det(1, "dent", 0.9123f, 10, 20, 30, 40.25f)], "20250106T080000.000Z-part00000042.jpg");
 
         using var doc = System.Text.Json.JsonDocument.Parse(InspectionMessages.DefectPayload(e));
