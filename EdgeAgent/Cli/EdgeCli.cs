@@ -23,7 +23,9 @@ public static class EdgeCli
                 "bench" when rest.Length > 0 && rest[0] == "ocr" => rest.Contains("--help") ? Help(stdout, BenchOcrCommand.Usage) : BenchOcrCommand.Run(rest[1..], stdout, stderr),
                 "bench" when rest.Length > 0 && rest[0] == "mqtt" => rest.Contains("--help") ? Help(stdout, BenchMqttCommand.Usage) : BenchMqttCommand.Run(rest[1..], stdout, stderr),
                 "bench" when rest.Length > 0 && rest[0] == "pipeline" => rest.Contains("--help") ? Help(stdout, BenchPipelineCommand.Usage) : BenchPipelineCommand.Run(rest[1..], stdout, stderr),
-                "bench" => throw new UsageException("edge bench needs a target: ocr, mqtt, pipeline"),
+                "bench" when rest.Length > 0 && rest[0] == "detect" => rest.Contains("--help") ? Help(stdout, BenchDetectCommand.Usage) : BenchDetectCommand.Run(rest[1..], stdout, stderr),
+                "bench" => throw new UsageException("edge bench needs a target: ocr, mqtt, pipeline, detect"),
+                "inspect" => rest.Contains("--help") ? Help(stdout, InspectCommand.Usage) : InspectCommand.Run(rest, stdout, stderr),
                 "run" => rest.Contains("--help") ? Help(stdout, RunCommand.Usage) : RunCommand.Run(rest, stdout, stderr),
                 "doctor" => rest.Contains("--help") ? Help(stdout, DoctorCommand.Usage) : DoctorCommand.Run(rest, stdout, stderr),
                 "kiosk" => rest.Contains("--help") ? Help(stdout, KioskCommand.Usage) : KioskCommand.Run(rest, stdout, stderr),
@@ -60,6 +62,8 @@ public static class EdgeCli
           bench ocr [IMAGES|DIR...]      time the OCR pipeline against the raw model time
           bench mqtt                     events/s through the durable outbox to a local mosquitto
           bench pipeline [DIR]           frames/s and per-stage time, images → OCR → MQTT
+          bench detect [--model NAME]    FP32 vs INT8 detector: latency, FPS, overhead, bytes/frame, mAP@0.5
+          inspect --sim [--parts N]      factory-line inspection on a synthetic conveyor (GPIO simulator)
           doctor [--config FILE]         check libraries, models, config, devices, broker, TLS
           samples ocr --out DIR          write the project's rendered OCR evaluation set
           kiosk --sim --out DIR          run the festival kiosk on simulators with scripted guests

@@ -48,6 +48,18 @@ public static class TensorWriter
     {
         int plane = Validate(source, dstWidth, dstHeight, tensorWidth, destination.Length);
         int srcW = source.Width, srcH = source.Height;
+        if (srcW == dstWidth && srcH == dstHeight)
+        {
+            // Same size (a camera already at the model's input size): no blend, write the planes directly.
+            for (int y = 0; y < dstHeight; y++)
+            {
+                int at = y * tensorWidth;
+                NormalizeRow(source.Row(y), destination.Slice(at, dstWidth), destination.Slice(plane + at, dstWidth), destination.Slice(2 * plane + at, dstWidth), norm);
+                if (tensorWidth > dstWidth)
+                    for (int c = 0; c < 3; c++) destination.Slice(c * plane + at + dstWidth, tensorWidth - dstWidth).Fill(padValue);
+            }
+            return;
+        }
         int[] offsets = ArrayPool<int>.Shared.Rent(2 * dstWidth);
         float[] weights = ArrayPool<float>.Shared.Rent(dstWidth);
         float[] rows = ArrayPool<float>.Shared.Rent(2 * 3 * dstWidth);
@@ -150,6 +162,28 @@ public static class TensorWriter
                 r = Unsafe.Add(ref c2, b);
                 Unsafe.Add(ref p2, x) = (l + (r - l) * f) * s2 + b2;
             }
+        }
+    }
+
+    /// <summary>One interleaved row (RGB or BGR) into three normalized planes, in the output channel order.</summary>
+    private static void NormalizeRow(ReadOnlySpan<byte> source, Span<float> plane0, Span<float> plane1, Span<float> plane2, in ChannelNormalization norm)
+    {
+        int width = plane0.Length;
+        if (source.Length < 3 * width || plane1.Length < width || plane2.Length < width) throw new ArgumentException("row and planes differ in width");
+        int first = norm.SwapRB ? 2 : 0;
+        ref byte c0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), first);
+        ref byte c1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), 1);
+        ref byte c2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), 2 - first);
+        ref float p0 = ref MemoryMarshal.GetReference(plane0);
+        ref float p1 = ref MemoryMarshal.GetReference(plane1);
+        ref float p2 = ref MemoryMarshal.GetReference(plane2);
+        float s0 = norm.Scale0, b0 = norm.Bias0, s1 = norm.Scale1, b1 = norm.Bias1, s2 = norm.Scale2, b2 = norm.Bias2;
+        for (nint x = 0; x < width; x++)
+        {
+            nint a = 3 * x;
+            Unsafe.Add(ref p0, x) = Unsafe.Add(ref c0, a) * s0 + b0;
+            Unsafe.Add(ref p1, x) = Unsafe.Add(ref c1, a) * s1 + b1;
+            Unsafe.Add(ref p2, x) = Unsafe.Add(ref c2, a) * s2 + b2;
         }
     }
 

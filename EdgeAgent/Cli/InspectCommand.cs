@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Edge.Agent.Devices.Simulation;
+using Edge.Agent.Inspection;
+using Edge.Models.Detection;
+using Edge.Models.Imaging;
+using Edge.Models.Onnx;
+
+namespace Edge.Agent.Cli;
+
+/// <summary>
+/// <c>edge inspect --sim</c>: the factory-line app end to end on a synthetic conveyor — photo-eye pulses on a simulated
+/// GPIO chip, the held-out images as the parts, real detection, the reject gate on the simulated output — then what
+/// was rejected and when, and how that compares with the ground truth and with the detector's own decisions.
+/// </summary>
+internal static class InspectCommand
+{
+    public const string Usage = """
+        usage: edge inspect --sim [--parts N] [--model defect|PATH] [--int8] [--speed M/S] [--late-policy reject|pass] [--seed S]
+
+        Runs the inspection line on a synthetic conveyor against the GPIO simulator. Each part is a held-out image
+        (defective when its labels hold a defect box); the photo-eye fires as it passes, the part is captured and
+        inspected with the real model, and the reject actuator is pulsed the reject delay after the trigger. Compute
+        time is measured and laid onto the virtual clock, so late decisions are real.
+          --parts N             parts on the belt (default 200)
+          --model NAME|PATH     detection model (default defect → models/defect/defect.onnx)
+          --int8                the model's INT8 file (models/NAME/NAME-int8.onnx)
+          --heldout DIR         the part images with labels.json (default: heldout/ beside the model)
+          --speed M/S           belt speed (default 0.5); parts every 0.25 m ± 30 %, actuator 0.25 m downstream
+          --late-policy P       reject (default) or pass: what a decision that misses its deadline does
+          --min-score S         lowest score that makes a detection a defect (default 0.25, as edge detect)
+          --seed S              part order and spacing (default 1)
+          --snapshots DIR       keep JPEG snapshots of defective parts there (default: none)
+          --threads N           ONNX Runtime intra-op threads (default: one per core)
+          --quiet               do not list every rejected part
+        """;
+
+    private static readonly string[] Valued = ["parts", "model", "heldout", "speed", "late-policy", "min-score", "seed", "snapshots", "threads"];
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var cl = new CommandLine(args, Valued);
+        if (!cl.Flag("sim"))
+            throw new UsageException("edge inspect runs the synthetic line only for now: add --sim (a real line is configured in the agent's \"inspection\" section, not wired yet)");
+        int partCount = cl.Int("parts", 200, 1, 1_000_000);
+        var modelName = cl.Value("model") ?? "defect";
+        bool int8 = cl.Flag("int8");
+        var heldoutDir = cl.Value("heldout");
+        float speed = cl.Float("speed", 0.5f, 0.01f, 20f);
+        var policy = (cl.Value("late-policy") ?? "reject") switch
+        {
+            "reject" => FailSafePolicy.Reject,
+            "pass" => FailSafePolicy.PassAndAlert,
+            var other => throw new UsageException($"--late-policy must be reject or pass, given '{other}'"),
+        };
+        float minScore = cl.Float("min-score", 0.25f, 0.001f, 1f);
+        int seed = cl.Int("seed", 1, 0, int.MaxValue);
+        var snapshotDir = cl.Value("snapshots");
+        int threads = cl.Int("threads", 0, 0, 256);
+        bool quiet = cl.Flag("quiet");
+        cl.RejectUnknown();
+
+        var modelPath = DetectionModels.Resolve(modelName, int8);
+        var conveyor = new ConveyorSettings { SpeedMps = speed, Seed = seed };
+        conveyor.Validate();
+        // The pulse must end before the next part can be due.
+        var pulse = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(40).Ticks, conveyor.MinimumSpacing.Ticks / 2));
+        var lead = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(20).Ticks, conveyor.RejectDelay.Ticks / 4));
+        var options = new InspectionOptions
+        {
+            Line = "sim", MinScore = minScore, RejectDelay = conveyor.RejectDelay, PulseWidth = pulse, ActuatorLead = lead,
+            LatePolicy = policy, SnapshotFolder = snapshotDir, PhotoEyeDebounce = TimeSpan.FromMilliseconds(1),
+        };
+        options.Validate();
+
+        var detectionOptions = new DetectionOptions
+        {
+            Confidence = Math.Min(DetectionOptions.Default.Confidence, minScore),
+            Session = OnnxSessionConfig.Default with { IntraOpThreads = threads },
+        };
+        using var detector = ObjectDetector.Load(modelPath, detectionOptions, new StderrLogger(stderr));
+        detector.Warmup();
+        var set = DetectionModels.Heldout(heldoutDir, modelPath, detector.Labels.Names);
+        var jpegs = set.Images.Select(i => File.ReadAllBytes(set.PathOf(i))).ToArray();
+        var truth = set.Images.Select(i => i.Boxes.Count > 0).ToArray();
+        // The line warms up before the belt starts: decode and detect a few parts so JIT is not on the first ones' clock.
+        using (var warm = new ImageBuffer())
+        {
+            var scratch = new List<Edge.Models.Detection.Detection>();
+            for (int i = 0; i < Math.Min(jpegs.Length, 30); i++)
+            {
+                ImageCodec.Decode(jpegs[i], warm, PixelFormat.Rgb24);
+                scratch.Clear();
+                detector.DetectInto(warm, scratch);
+            }
+        }
+
+        using var chip = new SimulatedGpioChip();
+        var (eye, reject, light) = ConveyorSimulation.Wire(chip, conveyor, options);
+        using var _eye = eye;
+        using var _reject = reject;
+        using var _light = light;
+        var parts = ConveyorSimulation.Plan(partCount, truth, conveyor, chip.NowNs + 100_000_000);
+        using var camera = new SimulatedCamera(parts, (part, frame) => ImageCodec.Decode(jpegs[part.Image], frame, PixelFormat.Rgb24));
+        var sink = new RecordingInspectionSink();
+        var epoch = new DateTimeOffset(2025, 1, 6, 6, 0, 0, TimeSpan.Zero);
+        long originNs = chip.NowNs;
+        var line = new InspectionLine(options, chip, reject, camera, new DetectorInspector(detector), light, sink,
+            wallClock: ns => epoch.AddTicks((ns - originNs) / 100));
+
+        stdout.WriteLine($"edge inspect --sim: {partCount} parts from {set.Images.Count} held-out images, model {Path.GetFileName(modelPath)}, belt {speed} m/s, "
+                         + $"reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
+                         + $"decision deadline trigger + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {policy}, seed {seed}");
+        long a0 = GC.GetAllocatedBytesForCurrentThread();
+        var wall = Stopwatch.StartNew();
+        var report = ConveyorSimulation.Run(chip, line, eye, parts, conveyor);
+        wall.Stop();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
+
+        if (!quiet)
+        {
+            stdout.WriteLine("rejected parts (time = virtual ms after the part's trigger):");
+            foreach (var r in report.Parts.Where(r => r.Rejected))
+            {
+                var p = r.Part;
+                string why = r.Verdict.Outcome == GateOutcome.LateRejected ? "LATE → fail-safe reject"
+                    : string.Join(" ", sink.Defects.FirstOrDefault(d => d.PartId == r.Verdict.PartId)?.Defects.Select(d => $"{d.Label} {d.Score:0.00}") ?? []);
+                stdout.WriteLine($"  part {p.Index,5} {set.Images[p.Image].File,-10} truth {(p.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - p.BeamNs) / 1e6,8:0.000} ms "
+                                 + $"({r.PulseWidthNs / 1e6:0.0} ms wide), decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {why}");
+            }
+        }
+        Summary(stdout, report, line, light, sink, allocated, wall.Elapsed, modelPath);
+        return report.GateMissed == 0 && report.GateWrong == 0 ? 0 : 1;
+    }
+
+    private static void Summary(TextWriter o, ConveyorReport r, InspectionLine line, StackLight light, RecordingInspectionSink sink,
+        long allocated, TimeSpan wall, string modelPath)
+    {
+        var t2d = r.Parts.Select(p => p.Verdict.TriggerToDecisionMs).ToArray();
+        var model = r.Parts.Select(p => p.Verdict.ModelMs).ToArray();
+        var compute = r.Parts.Select(p => p.Verdict.ComputeMs).ToArray();
+        double t2d99 = Percentile(t2d, 0.99), model50 = Percentile(model, 0.5), model99 = Percentile(model, 0.99);
+        var beyondModel = r.Parts.Select(p => p.Verdict.TriggerToDecisionMs - p.Verdict.ModelMs).ToArray();
+        double beyond99 = Percentile(beyondModel, 0.99);
+        var shift = line.Shift.Snapshot();
+        o.WriteLine("summary:");
+        o.WriteLine($"  parts {r.Parts.Count}, defective (truth) {r.TrulyDefective}, judged defective {r.JudgedDefective}, rejected {r.Rejected}");
+        o.WriteLine($"  versus ground truth:      missed rejects {r.MissedVsTruth}, wrong rejects {r.WrongVsTruth}  (detector errors and fail-safe outcomes)");
+        o.WriteLine($"  versus detector decisions: gate missed {r.GateMissed}, gate wrong {r.GateWrong}, stray pulses {r.StrayPulses}  (must be 0/0)");
+        int outOfWindow = r.Parts.Count(p => p.Rejected && Math.Abs(p.PulseStartNs!.Value - p.Part.BeamNs - r.RejectDelay.Ticks * 100) > ConveyorSimulation.WindowNs);
+        int badWidth = r.Parts.Count(p => p.Rejected && p.PulseWidthNs != r.PulseWidth.Ticks * 100);
+        o.WriteLine($"  pulses outside trigger + delay ± 1 ms: {outOfWindow}; pulses not {r.PulseWidth.TotalMilliseconds:0.#} ms wide: {badWidth}");
+        o.WriteLine($"  late decisions {r.Late} (fail-safe rejected {r.LateRejected}, passed with alert {r.LatePassed})");
+        o.WriteLine($"  trigger-to-decision p50 {Percentile(t2d, 0.5):0.00} ms, p99 {t2d99:0.00} ms; capture+detect+rules p50 {Percentile(compute, 0.5):0.00} ms, p99 {Percentile(compute, 0.99):0.00} ms");
+        o.WriteLine($"  model (ORT Run) p50 {model50:0.00} ms, p99 {model99:0.00} ms; trigger-to-decision minus the part's own model time p50 {Percentile(beyondModel, 0.5):0.00} ms, p99 {beyond99:0.00} ms");
+        o.WriteLine($"  goal trigger-to-decision p99 ≤ model time + 10 ms: per part (p99 of the difference) {beyond99:0.00} ≤ 10: {(beyond99 <= 10 ? "met" : "NOT met")}; "
+                    + $"p99 vs p99 model + 10 = {model99 + 10:0.00}: {(t2d99 <= model99 + 10 ? "met" : "NOT met")}; p99 vs median model + 10 = {model50 + 10:0.00}: {(t2d99 <= model50 + 10 ? "met" : "NOT met")}");
+        o.WriteLine($"  yield (judged) {r.Yield:P1}, (truth) {r.TruthYield:P1}; shift counters: parts {shift.Parts}, defective {shift.Defective}, rejected {shift.Rejected}, late {shift.LateDecisions}, "
+                    + $"by class {string.Join(", ", shift.DefectsByClass.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        o.WriteLine($"  stack light {light.Color} ({light.Changes} changes); MQTT: {sink.Defects.Count} defect events, {sink.Summaries.Count} minute summaries"
+                    + (line.Snapshots is { } s ? $"; snapshots kept {s.Count} in {s.Folder} (deleted {s.Deleted})" : ""));
+        o.WriteLine($"  simulated {(r.Parts.Count == 0 ? 0 : (r.Parts[^1].Part.BeamNs - r.Parts[0].Part.BeamNs) / 1e9):0.0} s of belt in {wall.TotalSeconds:0.0} s; "
+                    + $"managed bytes allocated per part {allocated / Math.Max(1, r.Parts.Count):0} (simulator, events and snapshots included); model {Path.GetFileName(modelPath)}");
+    }
+
+    internal static double Percentile(IReadOnlyList<double> values, double q)
+    {
+        if (values.Count == 0) return 0;
+        var sorted = values.Order().ToArray();
+        double rank = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+    }
+}

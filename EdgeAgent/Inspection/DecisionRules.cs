@@ -1,0 +1,77 @@
+using Det = Edge.Models.Detection.Detection;
+
+namespace Edge.Agent.Inspection;
+
+/// <summary>
+/// Decides whether a part is defective from its detections: a detection counts when its class is one to reject,
+/// its score reaches the class's minimum, its box is at least <see cref="InspectionOptions.MinAreaPx"/> and its
+/// centre lies in a region of interest. Class names are resolved to ids once, so judging allocates nothing.
+/// </summary>
+public sealed class DecisionRules
+{
+    private readonly bool[] _reject;
+    private readonly float[] _minScore;
+    private readonly float _minArea;
+    private readonly System.Drawing.RectangleF[] _regions;
+
+    /// <exception cref="ArgumentException">a class named in the options is not one of <paramref name="labels"/>.</exception>
+    public DecisionRules(InspectionOptions options, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(labels);
+        options.Validate();
+        Labels = labels;
+        _reject = new bool[labels.Count];
+        _minScore = new float[labels.Count];
+        _minScore.AsSpan().Fill(options.MinScore);
+        if (options.RejectClasses is null) _reject.AsSpan().Fill(true);
+        else foreach (var name in options.RejectClasses) _reject[IdOf(name, nameof(options.RejectClasses))] = true;
+        if (options.MinScoreByClass is not null)
+            foreach (var (name, score) in options.MinScoreByClass) _minScore[IdOf(name, nameof(options.MinScoreByClass))] = score;
+        _minArea = options.MinAreaPx;
+        _regions = [.. options.Regions];
+        LowestScore = _minScore.Length == 0 ? options.MinScore : _minScore.Min();
+    }
+
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The lowest score any class needs: the detector's own threshold must not be above it.</summary>
+    public float LowestScore { get; }
+
+    /// <summary>Whether this one detection makes a part defective.</summary>
+    public bool Counts(in Det d)
+    {
+        if ((uint)d.ClassId >= (uint)_reject.Length || !_reject[d.ClassId]) return false;
+        if (d.Score < _minScore[d.ClassId]) return false;
+        if (d.Width * d.Height < _minArea) return false;
+        if (_regions.Length == 0) return true;
+        float cx = (d.X1 + d.X2) * 0.5f, cy = (d.Y1 + d.Y2) * 0.5f;
+        foreach (var r in _regions)
+            if (cx >= r.Left && cx <= r.Right && cy >= r.Top && cy <= r.Bottom) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Counts the detections that make the part defective into <paramref name="defectsByClass"/> (one slot per class,
+    /// added to) and returns how many there were; zero means the part is good.
+    /// </summary>
+    public int Judge(List<Det> detections, Span<int> defectsByClass)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        int n = 0;
+        foreach (var d in detections)
+        {
+            if (!Counts(d)) continue;
+            n++;
+            if ((uint)d.ClassId < (uint)defectsByClass.Length) defectsByClass[d.ClassId]++;
+        }
+        return n;
+    }
+
+    private int IdOf(string name, string option)
+    {
+        for (int i = 0; i < Labels.Count; i++)
+            if (string.Equals(Labels[i], name, StringComparison.Ordinal)) return i;
+        throw new ArgumentException($"inspection option {option}: class '{name}' is not one the model knows (allowed: {string.Join(", ", Labels)})", option);
+    }
+}

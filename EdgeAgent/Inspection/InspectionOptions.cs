@@ -1,0 +1,120 @@
+using System.Drawing;
+
+namespace Edge.Agent.Inspection;
+
+/// <summary>What the reject gate does when a part's decision is not ready by its deadline.</summary>
+public enum FailSafePolicy
+{
+    /// <summary>Reject the part: a late decision never lets an unchecked part through.</summary>
+    Reject,
+    /// <summary>Let the part pass and raise an alert (amber light, a late count, an event).</summary>
+    PassAndAlert,
+}
+
+/// <summary>
+/// One inspection line's settings: decision rules, reject timing, fail-safe policy, stack light thresholds,
+/// shifts and snapshots. Validated in one place; errors name the option, the value and what is allowed.
+/// </summary>
+public sealed record InspectionOptions
+{
+    /// <summary>The line's name in topics and snapshot folders (letters, digits, '-', '_').</summary>
+    public string Line { get; init; } = "line1";
+
+    // ---- decision rules ----
+
+    /// <summary>Classes that make a part defective; null = every class the model knows.</summary>
+    public IReadOnlyList<string>? RejectClasses { get; init; }
+
+    /// <summary>Lowest score for a detection to count, for classes not in <see cref="MinScoreByClass"/>.</summary>
+    public float MinScore { get; init; } = 0.25f;
+
+    /// <summary>Per-class lowest score, by class name.</summary>
+    public IReadOnlyDictionary<string, float>? MinScoreByClass { get; init; }
+
+    /// <summary>Smallest box area (image px²) that counts; smaller boxes are ignored.</summary>
+    public float MinAreaPx { get; init; }
+
+    /// <summary>Regions of interest in image pixels; a detection counts when its box centre lies in one. Empty = the whole image.</summary>
+    public IReadOnlyList<RectangleF> Regions { get; init; } = [];
+
+    // ---- timing ----
+
+    /// <summary>From the photo-eye trigger to the start of the reject pulse (camera-to-actuator distance ÷ belt speed).</summary>
+    public TimeSpan RejectDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long the reject actuator is driven.</summary>
+    public TimeSpan PulseWidth { get; init; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>
+    /// How long before the pulse the decision must be known (actuator arming, valve travel). The decision deadline is
+    /// trigger + <see cref="RejectDelay"/> − <see cref="ActuatorLead"/>.
+    /// </summary>
+    public TimeSpan ActuatorLead { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>What happens to a part whose decision misses the deadline.</summary>
+    public FailSafePolicy LatePolicy { get; init; } = FailSafePolicy.Reject;
+
+    /// <summary>The photo-eye's debounce; the kernel stamps a debounced edge when the period ends, so the line subtracts it.</summary>
+    public TimeSpan PhotoEyeDebounce { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    // ---- stack light ----
+
+    /// <summary>Amber when the yield of the last <see cref="YieldWindow"/> parts falls below this (0..1).</summary>
+    public double AmberYieldBelow { get; init; } = 0.90;
+
+    /// <summary>Parts in the rolling window that the stack light's yield is computed over.</summary>
+    public int YieldWindow { get; init; } = 100;
+
+    /// <summary>Amber when a late decision happened within the last this many parts.</summary>
+    public int AmberAfterLateFor { get; init; } = 20;
+
+    // ---- counters and snapshots ----
+
+    /// <summary>Local times of day at which shifts start (sorted or not); empty = one shift per calendar day.</summary>
+    public IReadOnlyList<TimeOnly> ShiftStarts { get; init; } = [new(6, 0), new(14, 0), new(22, 0)];
+
+    /// <summary>Folder for snapshots of defective parts; null = no snapshots.</summary>
+    public string? SnapshotFolder { get; init; }
+
+    /// <summary>Most snapshot files kept; the oldest go first.</summary>
+    public int SnapshotMaxFiles { get; init; } = 1000;
+
+    /// <summary>Snapshots older than this are deleted.</summary>
+    public TimeSpan SnapshotMaxAge { get; init; } = TimeSpan.FromDays(7);
+
+    public static InspectionOptions Default { get; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the option and the bad value.</summary>
+    public void Validate()
+    {
+        Check(!string.IsNullOrEmpty(Line) && Line.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), nameof(Line), Line, "letters, digits, '-', '_'");
+        Check(MinScore is >= 0 and <= 1, nameof(MinScore), MinScore, "0..1");
+        if (MinScoreByClass is not null)
+            foreach (var (name, score) in MinScoreByClass)
+                Check(score is >= 0 and <= 1, nameof(MinScoreByClass), $"{{{name}: {score}}}", "scores 0..1");
+        if (RejectClasses is not null)
+            Check(RejectClasses.Count > 0 && RejectClasses.All(c => !string.IsNullOrWhiteSpace(c)), nameof(RejectClasses), string.Join(",", RejectClasses), "one or more class names (null = all)");
+        Check(MinAreaPx >= 0 && float.IsFinite(MinAreaPx), nameof(MinAreaPx), MinAreaPx, "0 or more");
+        foreach (var r in Regions)
+            Check(r.Width > 0 && r.Height > 0, nameof(Regions), $"[{r.Left},{r.Top},{r.Right},{r.Bottom}]", "boxes [x1,y1,x2,y2] with x2 > x1 and y2 > y1");
+        Check(RejectDelay > TimeSpan.Zero && RejectDelay <= TimeSpan.FromMinutes(1), nameof(RejectDelay), RejectDelay, "above 0, at most 1 min");
+        Check(PulseWidth > TimeSpan.Zero && PulseWidth <= TimeSpan.FromSeconds(5), nameof(PulseWidth), PulseWidth, "above 0, at most 5 s");
+        Check(ActuatorLead >= TimeSpan.Zero && ActuatorLead < RejectDelay, nameof(ActuatorLead), ActuatorLead, $"0 or more and below RejectDelay ({RejectDelay.TotalMilliseconds} ms)");
+        Check(Enum.IsDefined(LatePolicy), nameof(LatePolicy), LatePolicy, string.Join(", ", Enum.GetNames<FailSafePolicy>()));
+        Check(PhotoEyeDebounce >= TimeSpan.Zero && PhotoEyeDebounce < ActuatorDeadlineMargin, nameof(PhotoEyeDebounce), PhotoEyeDebounce, "0 or more and below the decision deadline");
+        Check(AmberYieldBelow is >= 0 and <= 1, nameof(AmberYieldBelow), AmberYieldBelow, "0..1");
+        Check(YieldWindow is >= 1 and <= 100_000, nameof(YieldWindow), YieldWindow, "1..100000");
+        Check(AmberAfterLateFor is >= 0 and <= 100_000, nameof(AmberAfterLateFor), AmberAfterLateFor, "0..100000");
+        Check(ShiftStarts.Distinct().Count() == ShiftStarts.Count, nameof(ShiftStarts), string.Join(",", ShiftStarts), "distinct times of day");
+        Check(SnapshotMaxFiles is >= 1 and <= 10_000_000, nameof(SnapshotMaxFiles), SnapshotMaxFiles, "1..10000000");
+        Check(SnapshotMaxAge > TimeSpan.Zero, nameof(SnapshotMaxAge), SnapshotMaxAge, "above 0");
+    }
+
+    /// <summary>From the trigger to the decision deadline.</summary>
+    public TimeSpan ActuatorDeadlineMargin => RejectDelay - ActuatorLead;
+
+    private static void Check(bool ok, string name, object? value, string allowed)
+    {
+        if (!ok) throw new ArgumentException($"inspection option {name} = {value} is out of range (allowed: {allowed})", name);
+    }
+}

@@ -1,0 +1,190 @@
+using Edge.Agent.Devices;
+using Edge.Agent.Devices.DigitalIo;
+using Edge.Agent.Devices.Linux;
+
+namespace Edge.Agent.Inspection;
+
+/// <summary>What the gate did with one part.</summary>
+public enum GateOutcome
+{
+    /// <summary>Judged good in time: no pulse.</summary>
+    Passed,
+    /// <summary>Judged defective in time: the reject pulse is scheduled for trigger + delay.</summary>
+    Rejected,
+    /// <summary>No decision by the deadline and the policy is <see cref="FailSafePolicy.Reject"/>: rejected unchecked.</summary>
+    LateRejected,
+    /// <summary>No decision by the deadline and the policy is <see cref="FailSafePolicy.PassAndAlert"/>: let through, alert raised.</summary>
+    LatePassed,
+}
+
+/// <summary>When things are due for one part, on the chip's clock (ns).</summary>
+public readonly record struct PartTiming(long PartId, long TriggerNs, long DeadlineNs, long RejectAtNs);
+
+/// <summary>A reject pulse that was started: which part, when it was triggered, when the pulse began.</summary>
+public readonly record struct RejectPulse(long PartId, long TriggerNs, long StartNs, GateOutcome Outcome);
+
+/// <summary>
+/// Fires the reject actuator for defective parts at trigger + <see cref="InspectionOptions.RejectDelay"/>, on the clock
+/// that stamps the photo-eye's edges (so it is exact on the simulator's virtual clock and timer-accurate on a board).
+/// Each part is registered at its trigger, which arms a deadline check at reject time − actuator lead; a decision
+/// that arrives by then schedules the pulse (or nothing), one that does not gets the fail-safe policy. A part's
+/// outcome is settled once and its pulse starts at most once. Safe to call from the photo-eye thread while
+/// timers run on others. Slots are recycled, so steady-state operation allocates nothing here.
+/// </summary>
+public sealed class RejectGate
+{
+    private readonly object _gate = new();
+    private readonly DigitalOutput _actuator;
+    private readonly IGpioChip _chip;
+    private readonly IGpioClock _clock;
+    private readonly Slot[] _slots;
+    private readonly long _delayNs, _leadNs;
+    private readonly TimeSpan _pulseWidth;
+
+    /// <param name="inFlight">Most parts between the photo-eye and the actuator at once (slots kept).</param>
+    public RejectGate(IGpioChip chip, DigitalOutput actuator, InspectionOptions options, int inFlight = 256)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        ArgumentNullException.ThrowIfNull(actuator);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFlight, 1);
+        options.Validate();
+        _chip = chip;
+        _clock = MonotonicGpioClock.For(chip);
+        _actuator = actuator;
+        Policy = options.LatePolicy;
+        _delayNs = options.RejectDelay.Ticks * 100;
+        _leadNs = options.ActuatorLead.Ticks * 100;
+        _pulseWidth = options.PulseWidth;
+        _slots = new Slot[inFlight];
+        for (int i = 0; i < inFlight; i++) _slots[i] = new Slot(this);
+    }
+
+    public FailSafePolicy Policy { get; }
+
+    /// <summary>Raised (on the clock's thread) when a reject pulse starts.</summary>
+    public event Action<RejectPulse>? PulseStarted;
+
+    /// <summary>Pulses started so far.</summary>
+    public long Pulses { get; private set; }
+
+    /// <summary>Parts whose decision missed the deadline so far.</summary>
+    public long LateDecisions { get; private set; }
+
+    /// <summary>Registers a part at its trigger and arms its deadline check.</summary>
+    /// <exception cref="InvalidOperationException">more parts are in flight than the gate has slots for.</exception>
+    public PartTiming Register(long partId, long triggerNs)
+    {
+        lock (_gate)
+        {
+            var slot = _slots[(int)((ulong)partId % (ulong)_slots.Length)];
+            if (slot.Busy)
+                throw new InvalidOperationException($"reject gate: part {partId} arrives while part {slot.PartId} (trigger {slot.TriggerNs} ns) is still in flight; more than {_slots.Length} parts between photo-eye and actuator");
+            slot.Cancel();
+            slot.InUse = true;
+            slot.Settled = false;
+            slot.Decided = false;
+            slot.Started = false;
+            slot.PartId = partId;
+            slot.TriggerNs = triggerNs;
+            slot.RejectAtNs = triggerNs + _delayNs;
+            slot.DeadlineNs = slot.RejectAtNs - _leadNs;
+            slot.Outcome = GateOutcome.Passed;
+            slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
+            return new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs);
+        }
+    }
+
+    /// <summary>
+    /// Hands the gate the decision for <paramref name="partId"/>, made at <paramref name="decidedAtNs"/> on the chip's
+    /// clock. In time: schedules the pulse for a defective part. Late: the fail-safe outcome stands (or is applied now,
+    /// if the deadline timer has not run yet). Returns the part's outcome.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">the part is unknown, or was already decided.</exception>
+    public GateOutcome Decide(long partId, bool defective, long decidedAtNs)
+    {
+        lock (_gate)
+        {
+            var slot = _slots[(int)((ulong)partId % (ulong)_slots.Length)];
+            if (!slot.InUse || slot.PartId != partId)
+                throw new InvalidOperationException($"reject gate: part {partId} was not registered (or its slot was reused)");
+            if (slot.Decided) throw new InvalidOperationException($"reject gate: part {partId} was already decided");
+            slot.Decided = true;
+            if (!slot.Settled && decidedAtNs > slot.DeadlineNs) ApplyFailSafe(slot);
+            if (slot.Settled) return slot.Outcome;
+            slot.Cancel();
+            slot.Settled = true;
+            slot.Outcome = defective ? GateOutcome.Rejected : GateOutcome.Passed;
+            if (defective) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+            return slot.Outcome;
+        }
+    }
+
+    private void ApplyFailSafe(Slot slot)
+    {
+        slot.Cancel();
+        slot.Settled = true;
+        LateDecisions++;
+        if (Policy == FailSafePolicy.Reject)
+        {
+            slot.Outcome = GateOutcome.LateRejected;
+            slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+        }
+        else
+        {
+            slot.Outcome = GateOutcome.LatePassed;
+        }
+    }
+
+    private void Deadline(Slot slot)
+    {
+        lock (_gate)
+        {
+            // A timer that outlived its part (a recycled slot) finds a later deadline and does nothing.
+            if (!slot.InUse || slot.Settled || _chip.NowNs < slot.DeadlineNs) return;
+            ApplyFailSafe(slot);
+        }
+    }
+
+    private void Fire(Slot slot)
+    {
+        RejectPulse pulse;
+        lock (_gate)
+        {
+            if (!slot.InUse || !slot.Settled || slot.Started || !slot.RejectsPart) return;
+            slot.Started = true;
+            slot.FireTimer = null;
+            _actuator.Pulse(_pulseWidth);
+            Pulses++;
+            pulse = new RejectPulse(slot.PartId, slot.TriggerNs, _chip.NowNs, slot.Outcome);
+        }
+        PulseStarted?.Invoke(pulse);
+    }
+
+    private sealed class Slot
+    {
+        public long PartId = -1, TriggerNs, DeadlineNs, RejectAtNs;
+        public bool InUse, Decided, Settled, Started;
+        public GateOutcome Outcome;
+        public IDisposable? DeadlineTimer, FireTimer;
+        public readonly Action OnDeadline, OnFire;
+
+        // Bound once per slot, so registering a part allocates no closure.
+        public Slot(RejectGate gate)
+        {
+            OnDeadline = () => gate.Deadline(this);
+            OnFire = () => gate.Fire(this);
+        }
+
+        public bool RejectsPart => Outcome is GateOutcome.Rejected or GateOutcome.LateRejected;
+
+        /// <summary>Still waiting for a decision, or for a pulse it must start.</summary>
+        public bool Busy => InUse && (!Settled || (RejectsPart && !Started));
+
+        public void Cancel()
+        {
+            DeadlineTimer?.Dispose();
+            DeadlineTimer = null;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Edge.Models.Imaging;
+
+namespace Edge.Agent.Inspection;
+
+/// <summary>
+/// Keeps JPEG snapshots of defective parts in one folder with retention: at most <c>maxFiles</c>, none older than
+/// <c>maxAge</c>; the oldest go first. File names start with the UTC time, so name order is age order and a restart
+/// picks up what is already there. Paths handed out are relative to the folder (what the MQTT event carries).
+/// </summary>
+public sealed class SnapshotStore
+{
+    private readonly Queue<(string Name, DateTimeOffset At)> _files = new();
+    private readonly int _maxFiles;
+    private readonly TimeSpan _maxAge;
+
+    public SnapshotStore(string folder, int maxFiles, TimeSpan maxAge)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFiles, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxAge, TimeSpan.Zero);
+        Folder = folder;
+        _maxFiles = maxFiles;
+        _maxAge = maxAge;
+        Directory.CreateDirectory(folder);
+        foreach (var path in Directory.EnumerateFiles(folder, "*.jpg").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            _files.Enqueue((name, TryParseTime(name) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero)));
+        }
+    }
+
+    public string Folder { get; }
+    public int Count => _files.Count;
+    public long Deleted { get; private set; }
+
+    /// <summary>Writes <paramref name="image"/> for part <paramref name="partId"/> taken at <paramref name="at"/>, prunes, and returns the path relative to <see cref="Folder"/>.</summary>
+    public string Save(ImageBuffer image, long partId, DateTimeOffset at, int jpegQuality = 85)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var name = $"{at.UtcDateTime:yyyyMMdd'T'HHmmss'.'fff'Z'}-part{partId:D8}.jpg";
+        ImageCodec.Save(Path.Combine(Folder, name), image, jpegQuality);
+        _files.Enqueue((name, at));
+        Prune(at);
+        return name;
+    }
+
+    /// <summary>Deletes the oldest snapshots beyond the file limit and every one older than the age limit at <paramref name="now"/>.</summary>
+    public void Prune(DateTimeOffset now)
+    {
+        while (_files.Count > 0 && (_files.Count > _maxFiles || now - _files.Peek().At > _maxAge))
+        {
+            var (name, _) = _files.Dequeue();
+            try { File.Delete(Path.Combine(Folder, name)); }
+            catch (IOException) { } // already gone, or held open: it is no longer ours to keep
+            Deleted++;
+        }
+    }
+
+    private static DateTimeOffset? TryParseTime(string name) =>
+        name.Length >= 20 && DateTimeOffset.TryParseExact(name.AsSpan(0, 20), "yyyyMMdd'T'HHmmss'.'fff'Z'".AsSpan(),
+            System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+
+namespace Edge.Models.Detection;
+
+/// <summary>One labelled image: file name (relative to the set's folder), size and ground-truth boxes.</summary>
+public sealed record LabelledImage(string File, int Width, int Height, IReadOnlyList<LabelledBox> Boxes);
+
+/// <summary>
+/// A folder of images with a <c>labels.json</c> (the defect model's held-out set):
+/// <c>{"classes": [...], "images": [{"file", "width", "height", "objects": [{"class": NAME, "box": [x1,y1,x2,y2]}]}]}</c>.
+/// </summary>
+public sealed class LabelledImageSet
+{
+    private LabelledImageSet(string folder, IReadOnlyList<string> classes, IReadOnlyList<LabelledImage> images)
+    {
+        Folder = folder;
+        Classes = classes;
+        Images = images;
+    }
+
+    public string Folder { get; }
+    public IReadOnlyList<string> Classes { get; }
+    public IReadOnlyList<LabelledImage> Images { get; }
+
+    public string PathOf(LabelledImage image) => Path.Combine(Folder, image.File);
+
+    /// <summary>Reads <c>labels.json</c> in <paramref name="folder"/>; class names map to ids by <paramref name="classes"/> (default: the file's own list).</summary>
+    /// <exception cref="FileNotFoundException">no labels.json.</exception>
+    /// <exception cref="InvalidDataException">the file does not have the shape above, or names an unknown class.</exception>
+    public static LabelledImageSet Load(string folder, IReadOnlyList<string>? classes = null)
+    {
+        var path = Path.Combine(folder, "labels.json");
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (a labelled set needs labels.json beside its images)", path);
+        try
+        {
+            using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            classes ??= root.TryGetProperty("classes", out var cl) ? [.. cl.EnumerateArray().Select(c => c.GetString() ?? "")]
+                : throw new InvalidDataException($"{path}: no \"classes\" list, and no class names given");
+            var images = new List<LabelledImage>();
+            foreach (var e in root.GetProperty("images").EnumerateArray())
+            {
+                var boxes = new List<LabelledBox>();
+                foreach (var o in e.GetProperty("objects").EnumerateArray())
+                {
+                    var name = o.GetProperty("class").GetString();
+                    int id = -1;
+                    for (int i = 0; i < classes.Count; i++) if (classes[i] == name) { id = i; break; }
+                    if (id < 0) throw new InvalidDataException($"{path}: class '{name}' is not one of {string.Join(", ", classes)}");
+                    var b = o.GetProperty("box");
+                    boxes.Add(new LabelledBox(id, b[0].GetSingle(), b[1].GetSingle(), b[2].GetSingle(), b[3].GetSingle()));
+                }
+                images.Add(new LabelledImage(e.GetProperty("file").GetString() ?? "", e.GetProperty("width").GetInt32(), e.GetProperty("height").GetInt32(), boxes));
+            }
+            return new LabelledImageSet(folder, classes, images);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+"""Export the trained detector to ONNX in Ultralytics YOLOv8's detect layout and check it.
+
+usage: export_onnx.py [--ckpt runs/defect/best.pt] [--out ../../models/defect/defect.onnx]
+
+input  `images`  float32 [1, 3, 320, 320], RGB / 255, letterboxed with pad 114
+output `output0` float32 [1, 4 + 4, 2000]: cx, cy, w, h (input pixels), then sigmoid scores of
+       scratch, dent, spot, missing_hole; 2000 = 40*40 (stride 8) + 20*20 (stride 16) cells
+"""
+import argparse
+import os
+
+import numpy as np
+import onnx
+import torch
+
+import synth
+from model import Detector, fuse_conv_bn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAMES = {i: n for i, n in enumerate(synth.NAMES)}
+
+
+def metadata(extra=None):
+    md = {
+        "description": "Edge defect detector (scratch, dent, spot, missing_hole) - YOLOv8-style anchor-free, "
+                       "trained on synthetic conveyor-belt parts by EdgeModels/training",
+        "author": "Edge project",
+        "license": "Apache-2.0",
+        "version": "1.0.0",
+        "task": "detect",
+        "stride": "16",
+        "strides": "[8, 16]",
+        "batch": "1",
+        "imgsz": "[320, 320]",
+        "names": str(NAMES),
+        "letterbox_pad": "114",
+        "normalize": "rgb/255",
+    }
+    md.update(extra or {})
+    return md
+
+
+def set_metadata(model, md):
+    del model.metadata_props[:]
+    for k, v in md.items():
+        p = model.metadata_props.add()
+        p.key, p.value = k, v
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(HERE, "runs", "defect", "best.pt"))
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "..", "models", "defect", "defect.onnx"))
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    ck = torch.load(a.ckpt, map_location="cpu")
+    m = Detector()
+    m.load_state_dict(ck["model"])
+    m.eval()
+    fuse_conv_bn(m)
+    m.export = True
+    x = torch.zeros(1, 3, 320, 320)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    torch.onnx.export(m, x, a.out, opset_version=13, input_names=["images"], output_names=["output0"],
+                      do_constant_folding=True)
+    model = onnx.load(a.out)
+    set_metadata(model, metadata())
+    model.producer_name = "edge-training"
+    onnx.checker.check_model(model)
+    onnx.save(model, a.out)
+    print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB), ops {sorted({n.op_type for n in model.graph.node})}")
+    # cross-check the graph against torch on a real image
+    from onnx_numpy import Graph
+    im, _ = synth.sample(2, 0, jpeg=False)
+    t = torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        ref = m(t).numpy()
+    got = Graph(a.out).run({"images": t.numpy()})[0]
+    print(f"output0 {got.shape}; max |onnx - torch| = {np.abs(got - ref).max():.2e} (boxes), "
+          f"{np.abs(got[:, 4:] - ref[:, 4:]).max():.2e} (scores)")
+
+
+if __name__ == "__main__":
+    main()

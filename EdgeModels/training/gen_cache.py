@@ -1,0 +1,53 @@
+"""Render a synthetic set into cache/<name>.npy (uint8 N x 320 x 320 x 3) + cache/<name>.json (boxes).
+
+usage: gen_cache.py --seed 1 --count 5000 --name train [--workers 2]
+"""
+import argparse
+import json
+import os
+import time
+from multiprocessing import Pool
+
+import numpy as np
+
+import synth
+
+
+def _one(args):
+    seed, i = args
+    return synth.sample(seed, i, jpeg=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=5000)
+    ap.add_argument("--name", default="train")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache"))
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    npy = os.path.join(a.out, f"{a.name}.npy")
+    meta = os.path.join(a.out, f"{a.name}.json")
+    if os.path.exists(meta):
+        m = json.load(open(meta))
+        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 2:
+            print(f"cache {npy} up to date")
+            return
+    arr = np.lib.format.open_memmap(npy, mode="w+", dtype=np.uint8, shape=(a.count, synth.SIZE, synth.SIZE, 3))
+    labels = []
+    t0 = time.time()
+    with Pool(a.workers) as pool:
+        for i, (im, boxes) in enumerate(pool.imap(_one, [(a.seed, i) for i in range(a.count)], chunksize=16)):
+            arr[i] = im
+            labels.append(boxes)
+            if (i + 1) % 500 == 0:
+                print(f"  {a.name}: {i + 1}/{a.count} images, {time.time() - t0:.0f}s", flush=True)
+    arr.flush()
+    json.dump({"seed": a.seed, "count": a.count, "version": 2, "labels": labels}, open(meta, "w"))
+    n = sum(len(b) for b in labels)
+    print(f"cache {npy}: {a.count} images, {n} boxes, {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""A small anchor-free YOLOv8-style detector (C2f backbone + PAN neck, decoupled heads, strides 8/16).
+
+Box head predicts (l, t, r, b) distances as exp(raw) * stride from each cell centre; class head
+predicts logits. `export=True` bakes the decode into the graph and returns Ultralytics YOLOv8's
+layout: [B, 4 + C, N] with (cx, cy, w, h) in input pixels followed by per-class sigmoid scores.
+"""
+import math
+
+import torch
+import torch.nn as nn
+
+STRIDES = (8, 16)
+
+
+class Conv(nn.Module):
+    def __init__(self, c1, c2, k=1, s=1):
+        super().__init__()
+        self.conv = nn.Conv2d(c1, c2, k, s, k // 2, bias=False)
+        self.bn = nn.BatchNorm2d(c2, eps=1e-3, momentum=0.03)
+        self.act = nn.SiLU()
+
+    def forward(self, x):
+        return self.act(self.bn(self.conv(x)))
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.cv1 = Conv(c, c, 3)
+        self.cv2 = Conv(c, c, 3)
+
+    def forward(self, x):
+        return x + self.cv2(self.cv1(x))
+
+
+class C2f(nn.Module):
+    def __init__(self, c1, c2, n=1, shortcut=True):
+        super().__init__()
+        self.c = c2 // 2
+        self.cv1 = Conv(c1, 2 * self.c, 1)
+        self.m = nn.ModuleList(Bottleneck(self.c) for _ in range(n))
+        self.cv2 = Conv((2 + n) * self.c, c2, 1)
+
+    def forward(self, x):
+        y = list(self.cv1(x).chunk(2, 1))
+        for m in self.m:
+            y.append(m(y[-1]))
+        return self.cv2(torch.cat(y, 1))
+
+
+class SPPF(nn.Module):
+    def __init__(self, c1, c2, k=5):
+        super().__init__()
+        c_ = c1 // 2
+        self.cv1 = Conv(c1, c_, 1)
+        self.cv2 = Conv(c_ * 4, c2, 1)
+        self.m = nn.MaxPool2d(k, 1, k // 2)
+
+    def forward(self, x):
+        x = self.cv1(x)
+        y1 = self.m(x)
+        y2 = self.m(y1)
+        return self.cv2(torch.cat([x, y1, y2, self.m(y2)], 1))
+
+
+class Head(nn.Module):
+    def __init__(self, c, nc, hc=48):
+        super().__init__()
+        self.box = nn.Sequential(Conv(c, hc, 3), Conv(hc, hc, 3), nn.Conv2d(hc, 4, 1))
+        self.cls = nn.Sequential(Conv(c, hc, 3), Conv(hc, hc, 3), nn.Conv2d(hc, nc, 1))
+
+    def forward(self, x):
+        return self.box(x), self.cls(x)
+
+
+class Detector(nn.Module):
+    def __init__(self, nc=4, w=(12, 24, 40, 80, 128), hc=32):
+        super().__init__()
+        self.nc = nc
+        self.strides = STRIDES
+        self.stem = Conv(3, w[0], 3, 2)                                      # /2
+        self.s2 = nn.Sequential(Conv(w[0], w[1], 3, 2), C2f(w[1], w[1]))     # /4
+        self.s3 = nn.Sequential(Conv(w[1], w[2], 3, 2), C2f(w[2], w[2], 2))  # /8
+        self.s4 = nn.Sequential(Conv(w[2], w[3], 3, 2), C2f(w[3], w[3], 2))  # /16
+        self.s5 = nn.Sequential(Conv(w[3], w[4], 3, 2), C2f(w[4], w[4]), SPPF(w[4], w[4]))  # /32
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.n4 = C2f(w[4] + w[3], w[3])
+        self.n3 = C2f(w[3] + w[2], w[2])
+        self.down3 = Conv(w[2], w[2], 3, 2)
+        self.o4 = C2f(w[2] + w[3], w[3])
+        self.heads = nn.ModuleList([Head(w[2], nc, hc), Head(w[3], nc, hc)])
+        self.export = False
+        self._init_bias()
+
+    def _init_bias(self):
+        for h, s in zip(self.heads, self.strides):
+            h.cls[-1].bias.data.fill_(-math.log((1 - 0.01) / 0.01))
+            h.box[-1].bias.data.fill_(math.log(2.0))  # start at 2 strides per side
+
+    def features(self, x):
+        x = self.s2(self.stem(x))
+        p3 = self.s3(x)
+        p4 = self.s4(p3)
+        p5 = self.s5(p4)
+        n4 = self.n4(torch.cat([self.up(p5), p4], 1))
+        o3 = self.n3(torch.cat([self.up(n4), p3], 1))
+        o4 = self.o4(torch.cat([self.down3(o3), n4], 1))
+        return [o3, o4]
+
+    def forward(self, x):
+        feats = self.features(x)
+        box, cls, shapes = [], [], []
+        for f, h in zip(feats, self.heads):
+            b, c = h(f)
+            shapes.append(f.shape[2:])
+            box.append(b.flatten(2))
+            cls.append(c.flatten(2))
+        box = torch.cat(box, 2)  # [B, 4, N] raw
+        cls = torch.cat(cls, 2)  # [B, C, N] logits
+        if not self.export:
+            return box, cls, shapes
+        anchors, strides = make_anchors(shapes, self.strides, x.device)
+        ltrb = box.exp() * strides
+        xy = anchors  # [2, N]
+        lt, rb = ltrb[:, :2], ltrb[:, 2:]
+        x1y1 = xy - lt
+        x2y2 = xy + rb
+        cxcy = (x1y1 + x2y2) / 2
+        wh = x2y2 - x1y1
+        return torch.cat([cxcy, wh, cls.sigmoid()], 1)
+
+
+def make_anchors(shapes, strides, device=None):
+    pts, sts = [], []
+    for (h, w), s in zip(shapes, strides):
+        h, w = int(h), int(w)
+        sy, sx = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+        pts.append(torch.stack([(sx.flatten() + 0.5) * s, (sy.flatten() + 0.5) * s], 0))
+        sts.append(torch.full((1, h * w), float(s)))
+    return torch.cat(pts, 1).to(device), torch.cat(sts, 1).to(device)
+
+
+def decode(box_raw, shapes, strides=STRIDES):
+    """raw [B, 4, N] -> xyxy [B, N, 4] in input pixels."""
+    anchors, st = make_anchors(shapes, strides, box_raw.device)
+    ltrb = box_raw.clamp(max=8.0).exp() * st
+    x1y1 = anchors - ltrb[:, :2]
+    x2y2 = anchors + ltrb[:, 2:]
+    return torch.cat([x1y1, x2y2], 1).transpose(1, 2)
+
+
+def fuse_conv_bn(model):
+    """Fold every Conv's BatchNorm into its conv (eval/export)."""
+    for m in model.modules():
+        if isinstance(m, Conv) and isinstance(m.bn, nn.BatchNorm2d):
+            c, bn = m.conv, m.bn
+            w = c.weight
+            std = (bn.running_var + bn.eps).sqrt()
+            fused = nn.Conv2d(c.in_channels, c.out_channels, c.kernel_size, c.stride, c.padding, bias=True)
+            fused.weight.data = w * (bn.weight / std).reshape(-1, 1, 1, 1)
+            fused.bias.data = bn.bias - bn.running_mean * bn.weight / std
+            m.conv = fused
+            m.bn = nn.Identity()
+    return model
+
+
+if __name__ == "__main__":
+    import time
+    torch.set_num_threads(2)
+    m = Detector()
+    n = sum(p.numel() for p in m.parameters())
+    print(f"params {n / 1e6:.3f}M")
+    x = torch.randn(16, 3, 320, 320)
+    opt = torch.optim.SGD(m.parameters(), lr=0.001)
+    for i in range(3):
+        t0 = time.time()
+        b, c, s = m(x)
+        (b.mean() + c.mean()).backward()
+        opt.step()
+        opt.zero_grad()
+        print(f"train step bs16: {time.time() - t0:.2f}s  shapes {s} out {tuple(b.shape)} {tuple(c.shape)}")
+    m.eval()
+    with torch.no_grad():
+        t0 = time.time()
+        m(x[:1])
+        print(f"eval 1 img {time.time() - t0:.3f}s")

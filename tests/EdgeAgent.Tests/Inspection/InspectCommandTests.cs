@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Edge.Agent.Cli;
+using Edge.Models.Imaging;
+using Edge.Models.Tests.Detection;
+
+namespace Edge.Agent.Tests.Inspection;
+
+public sealed class InspectCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-inspect-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Edge(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = EdgeCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A model that sees one scratch at (128,128)-(192,192) in every image, and four labelled parts, two of them defective.</summary>
+    private (string Model, string Heldout) AlwaysScratchModel()
+    {
+        var model = new OnnxModelBuilder().Input("images", OnnxModelBuilder.Float, 1, 3, 320, 320)
+            .Output("output0", [160, 160, 64, 64, 0.9f, 0.01f, 0.01f, 0.01f], [1, 8, 1])
+            .Metadata("names", "{0: 'scratch', 1: 'dent', 2: 'spot', 3: 'missing_hole'}").Metadata("task", "detect")
+            .Save(Path.Combine(_dir, "always.onnx"));
+        var heldout = Directory.CreateDirectory(Path.Combine(_dir, "heldout")).FullName;
+        var entries = new List<object>();
+        for (int i = 0; i < 4; i++)
+        {
+            using var image = new ImageBuffer(320, 320, PixelFormat.Rgb24);
+            image.Data.Fill((byte)(60 * i));
+            ImageCodec.Save(Path.Combine(heldout, $"{i:D4}.jpg"), image);
+            var objects = i % 2 == 0 ? new object[] { new { @class = "scratch", box = new[] { 128, 128, 192, 192 } } } : [];
+            entries.Add(new { file = $"{i:D4}.jpg", width = 320, height = 320, objects });
+        }
+        File.WriteAllText(Path.Combine(heldout, "labels.json"), JsonSerializer.Serialize(new { classes = new[] { "scratch", "dent", "spot", "missing_hole" }, images = entries }));
+        return (model, heldout);
+    }
+
+    [Fact]
+    public void Inspect_sim_rejects_every_part_the_detector_flags_and_reports_the_errors_against_the_truth()
+    {
+        var (model, heldout) = AlwaysScratchModel();
+        var snapshots = Path.Combine(_dir, "snapshots");
+
+        var (code, output, err) = Edge("inspect", "--sim", "--parts", "20", "--model", model, "--heldout", heldout, "--snapshots", snapshots, "--threads", "1");
+
+        Assert.True(code == 0, output + err);
+        Assert.Contains("parts 20, defective (truth) 10, judged defective 20, rejected 20", output);
+        Assert.Contains("missed rejects 0, wrong rejects 10", output);
+        Assert.Contains("gate missed 0, gate wrong 0, stray pulses 0", output);
+        Assert.Contains("pulses outside trigger + delay ± 1 ms: 0", output);
+        Assert.Contains("pulse + 500.000 ms", output);
+        Assert.Equal(20, Directory.GetFiles(snapshots, "*.jpg").Length);
+    }
+
+    [Fact]
+    public void Inspect_without_sim_says_what_is_missing()
+    {
+        var (code, _, err) = Edge("inspect", "--parts", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("--sim", err);
+    }
+
+    [Fact]
+    public void Bench_detect_times_the_model_and_scores_it_on_the_held_out_set()
+    {
+        var (model, heldout) = AlwaysScratchModel();
+
+        var (code, output, err) = Edge("bench", "detect", "--model", model, "--heldout", heldout, "--iterations", "2", "--threads", "1");
+
+        Assert.Contains("FP32 only", err);
+        Assert.Contains("mAP@0.5", output);
+        // Two of the four images hold the scratch the model always reports: every truth found, two false alarms ranked alongside.
+        Assert.Matches(@"FP32 AP@0.5 by class: scratch [0-9.]+, dent -, spot -, missing_hole -", output);
+        Assert.True(code is 0 or 1, err);
+    }
+
+    [Fact]
+    public void Inspect_sim_with_the_defect_model_rejects_exactly_what_the_detector_judged_defective()
+    {
+        var (code, output, err) = Edge("inspect", "--sim", "--parts", "40", "--model", "defect", "--quiet", "--threads", "1");
+
+        Assert.True(code == 0, output + err);
+        Assert.Contains("gate missed 0, gate wrong 0, stray pulses 0", output);
+        Assert.Contains("pulses outside trigger + delay ± 1 ms: 0", output);
+        Assert.Contains("late decisions 0", output);
+    }
+}
