@@ -87,6 +87,9 @@ public sealed class KioskService : IAsyncDisposable
             _log.LogInformation("kiosk starting: state in {Directory}, {Waiting} card(s) waiting to print, printer {Printer}, display {Display}",
                 _config.Options.StateDirectory, waiting, _config.Options.Wiring.Printer, _config.Options.Display.ToString().ToLowerInvariant());
             BetweenSteps();
+            var missing = _hardware.Devices.Where(d => d.Problem is not null).Select(d => $"{d.Role} {d.Address}").ToList();
+            _log.LogInformation("kiosk serving: state {State}, printer {Printer}{Missing}", StateName(_kiosk.State), _status?.Printer ?? "unknown",
+                missing.Count == 0 ? "" : $"; missing, retried in the background: {string.Join("; ", missing)}");
             _kiosk.Run(_stop.Token, BetweenSteps);
             Sample();
             _log.LogInformation("kiosk stopped: {Waiting} card(s) stay in the print queue", _kiosk.Queue.Count);
