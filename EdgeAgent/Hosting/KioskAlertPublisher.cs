@@ -7,8 +7,8 @@ namespace Edge.Agent.Hosting;
 
 /// <summary>
 /// The kiosk's alerts on <c>{prefix}/{device}/alerts</c> (docs/mqtt.md): each one is committed to the outbox (QoS 1)
-/// before <see cref="Raise"/> returns, so an alert raised while the broker is away is sent when it is back. Every
-/// alert is also logged. Kinds on the wire: paper_out, cover_open, printer_offline, quota_reached, device_missing,
+/// before <see cref="Raise"/> returns, so an alert raised while the broker is away is sent when it is back. Without
+/// an mqtt section alerts are only logged. Kinds on the wire: paper_out, cover_open, printer_offline, quota_reached, device_missing,
 /// recovered.
 /// </summary>
 public sealed class KioskAlertPublisher(Outbox.Outbox? outbox, string topic, string device, ILogger logger, TimeProvider? time = null) : IKioskAlerts
@@ -27,8 +27,10 @@ public sealed class KioskAlertPublisher(Outbox.Outbox? outbox, string topic, str
     public void Raise(KioskAlert alert)
     {
         var kind = WireKind(alert.Kind);
-        if (kind == "recovered") logger.LogInformation("kiosk alert {Kind}: {Message}", kind, alert.Message);
-        else logger.LogWarning("kiosk alert {Kind}: {Message}", kind, alert.Message);
+        // The kiosk and the agent have logged the problem itself; this line says where it went.
+        logger.LogInformation("kiosk alert {Kind}{Part} {Where}", kind, alert.Part is null ? "" : $" ({alert.Part})",
+            outbox is null ? "logged only (no mqtt section)" : $"queued for {topic}");
+        if (kind == "quota_reached") logger.LogInformation("kiosk: {Message}", alert.Message);
         if (outbox is null) return;
         try
         {

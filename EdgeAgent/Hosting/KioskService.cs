@@ -136,9 +136,10 @@ public sealed class KioskService : IAsyncDisposable
         int pending = _kiosk?.Queue.Count ?? 0;
         if (problem is not null)
         {
-            _log.LogWarning("kiosk {Role} {Address} is missing: {Problem}. Fix: {Fix}. Retrying with backoff (1 s doubling to 60 s); the rest of the agent keeps running",
-                device.Role, device.Address, problem, device.Fix);
-            _alerts.Raise(new KioskAlert("device-missing", $"{device.Role} {device.Address}: {problem}. Fix: {device.Fix}", _clock.LocalNow, pending) { Part = device.Role });
+            var why = problem.TrimEnd().EndsWith('.') || problem.TrimEnd().EndsWith('?') ? problem.TrimEnd() : problem.TrimEnd() + ".";
+            _log.LogWarning("kiosk {Role} {Address} is missing: {Problem} Fix: {Fix}. Retrying with backoff (1 s doubling to 60 s); the rest of the agent keeps running",
+                device.Role, device.Address, why, device.Fix);
+            _alerts.Raise(new KioskAlert("device-missing", $"{device.Role} {device.Address}: {why} Fix: {device.Fix}", _clock.LocalNow, pending) { Part = device.Role });
         }
         else
         {

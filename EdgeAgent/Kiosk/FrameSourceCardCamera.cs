@@ -30,7 +30,7 @@ public sealed class FrameSourceCardCamera : ICardCamera, IKioskDevice, IAsyncDis
 
     private static string Describe(SourceOptions s) => s.Type switch
     {
-        SourceType.Camera => $"camera {s.Device}",
+        SourceType.Camera => s.Device ?? "camera",
         SourceType.Rtsp => "rtsp stream",
         SourceType.Video or SourceType.Images => $"{s.Type.ToString().ToLowerInvariant()} {s.Path}",
         _ => s.Type.ToString().ToLowerInvariant(),
