@@ -341,7 +341,9 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>Running pipelines whose source delivers frames but which have not finished one within the limit.</summary>
+    private const string KioskStuck = "kiosk thread";
+
+    /// <summary>Running pipelines whose source delivers frames but which have not finished one within the limit, and "kiosk" when its thread hangs in one step.</summary>
     public List<string> StuckPipelines(TimeSpan limit)
     {
         var now = _time.GetUtcNow();
@@ -353,6 +355,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
             bool waitingOnSource = s.Source.State is not SourceState.Running;
             if (s.State == PipelineState.Running && !waitingOnSource && now - p.LastProgressAt > limit) stuck.Add(p.Name);
         }
+        if (_kiosk is { } kiosk && kiosk.TimeInStep > limit + kiosk.LongestPlannedWait) stuck.Add(KioskStuck);
         return stuck;
     }
 
@@ -376,7 +379,8 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
             if (s.Source.State is SourceState.Retrying or SourceState.Failed)
                 reasons.Add($"pipeline {p.Name}: source {s.Source.State.ToString().ToLowerInvariant()}: {s.Source.Reason}");
         }
-        foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30))) reasons.Add($"pipeline {name} makes no progress");
+        foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30)))
+            reasons.Add(name == KioskStuck ? "the kiosk is stuck in one step" : $"pipeline {name} makes no progress");
         if (_kiosk is not null) reasons.AddRange(_kiosk.Problems());
         if (_mqtt is not null && _mqtt.State != MqttConnectionState.Connected)
             reasons.Add($"mqtt {_mqtt.State.ToString().ToLowerInvariant()}: {_mqtt.LastError ?? "not connected yet"}");

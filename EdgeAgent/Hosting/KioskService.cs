@@ -57,6 +57,34 @@ public sealed class KioskService : IAsyncDisposable
     /// <summary>The last sample of the kiosk's state and counts (null until the kiosk has started).</summary>
     public KioskStatus? Status => _status;
 
+    private long _lastStepTimestamp;
+
+    /// <summary>
+    /// How long the kiosk's thread has been inside one step (null when it is not running). The agent
+    /// withholds the systemd watchdog ping when this passes the watchdog interval: a hung printer write
+    /// or camera call gets the service restarted, and the print queue keeps the card.
+    /// </summary>
+    public TimeSpan? TimeInStep
+    {
+        get
+        {
+            if (_thread is null || _exited.Task.IsCompleted) return null;
+            long last = Volatile.Read(ref _lastStepTimestamp);
+            return last == 0 ? null : Stopwatch.GetElapsedTime(last);
+        }
+    }
+
+    /// <summary>The longest wait a step may plan on purpose (cool-down, thank-you, countdown, printer retry).</summary>
+    public TimeSpan LongestPlannedWait
+    {
+        get
+        {
+            var o = _config.Options;
+            TimeSpan[] waits = [o.CoolDown, o.ThankYouDuration, o.PreviewCountdown, o.PrinterPollInterval, o.OfflineRetryMax, o.PollInterval];
+            return waits.Max();
+        }
+    }
+
     /// <summary>Raised on the kiosk's thread when a guest's visit ends.</summary>
     public event Action<GuestReport>? GuestFinished;
 
@@ -108,6 +136,7 @@ public sealed class KioskService : IAsyncDisposable
     /// <summary>On the kiosk's thread before each step: retry missing devices, report changes, sample the counts.</summary>
     private void BetweenSteps()
     {
+        Volatile.Write(ref _lastStepTimestamp, Stopwatch.GetTimestamp());
         foreach (var device in _hardware.Devices)
         {
             try { device.Maintain(); }
