@@ -22,7 +22,7 @@ namespace Edge.Agent.Hosting;
 /// The running agent: pipelines, the outbox and its publisher, MQTT (status, telemetry, commands),
 /// the HTTP endpoints and systemd notifications, built from one validated config.
 /// </summary>
-public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
+public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -108,7 +108,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
     private void Build()
     {
         var cfg = _config;
-        if (cfg.Pipelines.Any(p => p.Sinks.Any(s => s.Type == "mqtt")))
+        if (cfg.Pipelines.Any(p => p.Sinks.Any(s => s.Type == "mqtt")) || (cfg.Inspection is not null && cfg.Mqtt is not null))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cfg.Outbox.Path)!);
             _outbox = Outbox.Outbox.Open(new Outbox.OutboxOptions
@@ -144,6 +144,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         Metrics.GaugeFunc("dotnet_gc_collections_total", "Gen 2 collections.", () => GC.CollectionCount(2), ("generation", "2"));
 
         foreach (var p in cfg.Pipelines) _pipelines.Add(BuildPipeline(p));
+        BuildInspection();
     }
 
     private Pipeline BuildPipeline(PipelineConfig p)
@@ -184,6 +185,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         }
         if (_publisher is not null) _background.Add(Task.Run(() => _publisher.RunAsync(_publishStop.Token), CancellationToken.None));
         _background.Add(Task.Run(() => WatchdogLoopAsync(ct), CancellationToken.None));
+        tasks.AddRange(StartInspection(ct));
         return Task.WhenAll(tasks);
     }
 
@@ -194,6 +196,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         try { await pipelines.WaitAsync(TimeSpan.FromSeconds(10)); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
         catch (Exception e) { _log.LogError(e, "A pipeline failed while stopping"); }
+        await InspectionCommittedAsync();
         // Flush: give the publisher a few seconds to empty the outbox; what remains is sent on the next start.
         if (_publisher is not null && _mqtt?.State == MqttConnectionState.Connected)
         {
@@ -353,6 +356,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
                 reasons.Add($"pipeline {p.Name}: source {s.Source.State.ToString().ToLowerInvariant()}: {s.Source.Reason}");
         }
         foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30))) reasons.Add($"pipeline {name} makes no progress");
+        reasons.AddRange(InspectionProblems());
         if (_mqtt is not null && _mqtt.State != MqttConnectionState.Connected)
             reasons.Add($"mqtt {_mqtt.State.ToString().ToLowerInvariant()}: {_mqtt.LastError ?? "not connected yet"}");
         return (reasons.Count == 0, reasons);
@@ -404,6 +408,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
             w.WriteEndObject();
         }
         w.WriteEndObject();
+        WriteInspectionStats(w);
         if (_outbox is not null)
         {
             var o = _outbox.Stats;
@@ -478,6 +483,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
     public async ValueTask DisposeAsync()
     {
         foreach (var p in _pipelines) await p.DisposeAsync();
+        await DisposeInspectionAsync();
         if (_mqtt is not null) await _mqtt.DisposeAsync();
         if (_outbox is not null) await _outbox.DisposeAsync();
         _notifier.Dispose();
