@@ -119,7 +119,7 @@ public sealed partial record AgentConfig
     private static InspectionGpioConfig ReadInspectionGpio(JsonConfigReader r)
     {
         var chip = r.String("chip", "/dev/gpiochip0")!;
-        if (!chip.StartsWith('/')) throw r.Error($"{r.Path}.chip = \"{chip}\"", "must be the chip's device file, e.g. /dev/gpiochip0 (gpiodetect lists them; /dev/gpiochip4 on a Pi 5 before kernel 6.6.45)");
+        if (!chip.StartsWith('/')) throw r.Error($"{r.Path}.chip = \"{chip}\"", "must be the chip's device file, e.g. /dev/gpiochip0 (gpiodetect lists them; /dev/gpiochip4 on a Pi 5 with an early kernel)");
         int eye = r.Int("photoEye", 0, 0, 511);
         if (!r.Has("photoEye")) throw r.Error($"{r.Path}.photoEye", "is required: the GPIO line (BCM number on a Pi) of the photo-eye");
         bool eyeLow = r.Bool("photoEyeActiveLow", false);
