@@ -239,6 +239,47 @@ public sealed class InspectionServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Defect_events_made_while_the_broker_is_down_arrive_once_it_is_back()
+    {
+        var names = CopyParts(6);
+        var config = LineConfig();
+        var judged = JudgedDefective(Path.Combine(_dir, "parts"), names, config.Options);
+        int defective = judged.Count(j => j);
+        Assert.NotEqual(0, defective);
+
+        using var broker = MosquittoBroker.Start(new MosquittoBrokerOptions { Persistence = true });
+        await using var collector = await TopicCollector.StartAsync(broker, "edge/press-07/inspection/#");
+        var metrics = new MetricsRegistry();
+        Directory.CreateDirectory(Path.Combine(_dir, "state"));
+        await using var outbox = new OutboxToBroker(Path.Combine(_dir, "state", "outbox.db"), broker, metrics);
+        await outbox.Client.WaitForStateAsync(MqttConnectionState.Connected);
+        broker.Stop();
+
+        using var chip = new SimulatedGpioChip();
+        for (int i = 0; i < names.Length; i++) chip.ScriptPulse(PhotoEye, chip.NowNs + 200_000_000 + i * 300_000_000L, 20_000_000, level: true);
+        var sink = new OutboxInspectionSink(outbox.Outbox, "edge", "press-07");
+        await using var service = new InspectionService(config, sink, metrics, NullLogger.Instance, _ => chip);
+        int inspected = 0;
+        var allInspected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.PartInspected += _ => { if (Interlocked.Increment(ref inspected) == names.Length) allInspected.TrySetResult(); };
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        await allInspected.Task.WaitAsync(Wait);
+        await sink.WhenCommittedAsync();
+        Assert.True(outbox.Publisher.Pending >= defective, $"{outbox.Publisher.Pending} events wait in the outbox while the broker is down");
+
+        broker.Start();
+        string defectTopic = "edge/press-07/inspection/line1/defect";
+        await collector.WaitUntilAsync(c => c.On(defectTopic).Select(e => e.GetProperty("part").GetInt64()).Distinct().Count() >= defective,
+            $"{defective} defect events after the outage", Wait);
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+        Assert.Equal(Enumerable.Range(0, names.Length).Where(i => judged[i]).Select(i => (long)i + 1),
+            collector.On(defectTopic).Select(e => e.GetProperty("part").GetInt64()).Distinct().Order());
+    }
+
+    [Fact]
     public async Task A_missing_gpio_chip_is_reported_by_name_and_retried_until_it_appears()
     {
         CopyParts(1);
