@@ -10,7 +10,8 @@ internal static class RunCommand
     public const string Usage = """
         usage: edge run [--config FILE]
 
-        Runs the agent: the configured pipelines, MQTT with the durable outbox, /healthz and /metrics.
+        Runs the agent: the configured pipelines, the festival kiosk when the config has a "kiosk" section,
+        MQTT with the durable outbox, /healthz and /metrics.
         FILE defaults to /etc/edge/agent.json; docs/config.md describes every key.
         Exit codes: 0 stopped cleanly, 1 could not start, 78 bad configuration.
         """;
@@ -30,9 +31,6 @@ internal static class RunCommand
             stderr.WriteLine($"edge run: {e.Message}");
             return ConfigError;
         }
-        if (config.Kiosk is not null)
-            stderr.WriteLine("edge run: warning: the \"kiosk\" section is validated but 'edge run' does not drive the kiosk yet; " +
-                             "try it with 'edge kiosk --sim --out DIR' (docs/kiosk.md)");
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });

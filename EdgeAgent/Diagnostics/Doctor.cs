@@ -4,6 +4,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Edge.Agent.Capture;
 using Edge.Agent.Config;
+using Edge.Agent.Devices;
+using Edge.Agent.Devices.EscPos;
+using Edge.Agent.Devices.Linux;
+using Edge.Agent.Kiosk;
 using Edge.Models.Ocr;
 using Edge.Models.Onnx;
 
@@ -15,8 +19,8 @@ public enum CheckStatus { Ok, Warn, Fail }
 public sealed record Check(string Name, CheckStatus Status, string Detail, string? Fix = null);
 
 /// <summary>
-/// <c>edge doctor</c>'s checks: native libraries, models, the config, capture devices, the broker
-/// and TLS files. Each failure says how to fix it.
+/// <c>edge doctor</c>'s checks: native libraries, models, the config, capture devices, the kiosk's devices,
+/// the broker and TLS files. Each failure says how to fix it.
 /// </summary>
 public static partial class Doctor
 {
@@ -49,7 +53,7 @@ public static partial class Doctor
             try
             {
                 config = AgentConfig.Load(configPath);
-                checks.Add(new("config", CheckStatus.Ok, $"{config.File}: {config.Pipelines.Count} pipeline(s), device {config.Device.Id}"));
+                checks.Add(new("config", CheckStatus.Ok, $"{config.File}: {config.Pipelines.Count} pipeline(s){(config.Kiosk is null ? "" : ", the kiosk")}, device {config.Device.Id}"));
             }
             catch (ConfigException e)
             {
@@ -117,6 +121,94 @@ public static partial class Doctor
         }
         foreach (var check in InspectionChecks(config)) yield return check;
         yield return OutboxCheck(config.Outbox.Path);
+        if (config.Kiosk is { } kiosk)
+            foreach (var check in KioskChecks(kiosk)) yield return check;
+    }
+
+    /// <summary>The kiosk's devices: the GPIO chip and its lines, the display's spidev or i2c node, the printer (reachable, and its status), the camera node.</summary>
+    public static IEnumerable<Check> KioskChecks(KioskConfig kiosk)
+    {
+        var o = kiosk.Options;
+        var w = o.Wiring;
+        var lines = new List<(string Name, int Line)> { ("TRIG", w.TriggerLine), ("ECHO", w.EchoLine) };
+        if (o.Display == KioskDisplayKind.St7789)
+        {
+            lines.Add(("DC", w.DataCommandLine));
+            if (w.ResetLine is int r) lines.Add(("RST", r));
+            if (w.BacklightLine is int b) lines.Add(("BL", b));
+        }
+        yield return GpioChipCheck($"/dev/gpiochip{w.GpioChip}", lines);
+        if (o.Display == KioskDisplayKind.St7789)
+            yield return DeviceNodeCheck("kiosk display", $"/dev/spidev{w.SpiBus}.{w.SpiChipSelect}", path => new LinuxSpiDevice(path, w.SpiSpeedHz, w.SpiMode).Dispose(),
+                $"enable SPI (dtparam=spi=on in config.txt, reboot) or fix kiosk.wiring.spiBus/spiChipSelect (ls /dev/spidev*); the service user needs the spi group");
+        else if (o.Display == KioskDisplayKind.Ssd1306)
+            yield return DeviceNodeCheck("kiosk display", $"/dev/i2c-{w.I2cBus}", path => new LinuxI2cDevice(path, w.I2cAddress).Dispose(),
+                $"enable I2C (dtparam=i2c_arm=on in config.txt, reboot) or fix kiosk.wiring.i2cBus; i2cdetect -y {w.I2cBus} should show 0x{w.I2cAddress:X2}");
+        yield return PrinterCheck(w.Printer, o.PaperWidthDots);
+        if (kiosk.Camera.Type == SourceType.Camera && kiosk.Camera.Device is { } dev && dev.StartsWith("/dev/", StringComparison.Ordinal))
+            yield return File.Exists(dev)
+                ? new("kiosk camera", CheckStatus.Ok, $"{dev} present")
+                : new("kiosk camera", CheckStatus.Fail, $"{dev} does not exist", "plug the camera in, or set kiosk.camera.device (ls /dev/video*)");
+    }
+
+    private static Check GpioChipCheck(string path, List<(string Name, int Line)> lines)
+    {
+        const string name = "kiosk gpio";
+        if (!File.Exists(path))
+            return new(name, CheckStatus.Fail, $"{path} does not exist",
+                "set kiosk.wiring.gpioChip to a chip that exists (ls /dev/gpiochip*; gpiochip4 on early Pi 5 kernels)");
+        try
+        {
+            using var chip = new LinuxGpioChip(path);
+            var outside = lines.Where(l => l.Line >= chip.LineCount).ToList();
+            return outside.Count > 0
+                ? new(name, CheckStatus.Fail, $"{path} ({chip.Label}) has lines 0..{chip.LineCount - 1}: {string.Join(", ", outside.Select(l => $"{l.Name} {l.Line}"))} do not exist",
+                    "fix kiosk.wiring (GPIO numbers are BCM numbers on a Pi), or pick the chip of the header (gpioinfo)")
+                : new(name, CheckStatus.Ok, $"{path} ({chip.Label}, {chip.LineCount} lines): {string.Join(", ", lines.Select(l => $"{l.Name} {l.Line}"))}");
+        }
+        catch (DeviceException e)
+        {
+            return new(name, CheckStatus.Fail, e.Message, "add the service user to the gpio group (sudo usermod -aG gpio $USER) and log in again");
+        }
+    }
+
+    private static Check DeviceNodeCheck(string name, string path, Action<string> open, string fix)
+    {
+        if (!File.Exists(path)) return new(name, CheckStatus.Fail, $"{path} does not exist", fix);
+        try
+        {
+            open(path);
+            return new(name, CheckStatus.Ok, $"{path} opens");
+        }
+        catch (DeviceException e)
+        {
+            return new(name, CheckStatus.Fail, e.Message, fix);
+        }
+    }
+
+    /// <summary>Opens the printer and asks its status (DLE EOT): ready, paper out, cover open, or no answer.</summary>
+    public static Check PrinterCheck(string address, int paperWidthDots, TimeSpan? timeout = null)
+    {
+        const string name = "kiosk printer";
+        var printer = PrinterAddress.Parse(address);
+        if (printer.Kind != "tcp" && !File.Exists(printer.Target))
+            return new(name, CheckStatus.Fail, $"{printer.Target} does not exist", printer.Fix);
+        try
+        {
+            using var channel = printer.Open(timeout ?? TimeSpan.FromSeconds(2));
+            using var escpos = new EscPosPrinter(channel, new EscPosOptions { PaperWidthDots = paperWidthDots, StatusTimeout = timeout ?? TimeSpan.FromSeconds(1) });
+            var status = escpos.QueryStatus(escpos.Options.StatusTimeout);
+            if (status.IsReady)
+                return new(name, status.PaperNearEnd ? CheckStatus.Warn : CheckStatus.Ok, $"{printer}: ready{(status.PaperNearEnd ? ", paper near end" : "")}",
+                    status.PaperNearEnd ? "load a new roll soon" : null);
+            var why = status.Describe() ?? "not ready";
+            var fix = status.PaperOut ? "load a paper roll" : status.CoverOpen ? "close the printer cover" : $"switch the printer on; it did not answer a status request ({printer.Fix})";
+            return new(name, CheckStatus.Warn, $"{printer}: {why}", fix);
+        }
+        catch (DeviceException e)
+        {
+            return new(name, CheckStatus.Fail, e.Message, printer.Fix);
+        }
     }
 
     public static Check BrokerCheck(string host, int port, TimeSpan timeout)

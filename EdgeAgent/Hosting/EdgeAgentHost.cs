@@ -4,6 +4,7 @@ using System.Text.Json;
 using Edge.Agent.Capture;
 using Edge.Agent.Commands;
 using Edge.Agent.Config;
+using Edge.Agent.Kiosk;
 using Edge.Agent.Metrics;
 using Edge.Agent.Mqtt;
 using Edge.Agent.Pipelines;
@@ -19,8 +20,8 @@ using Microsoft.Extensions.Logging;
 namespace Edge.Agent.Hosting;
 
 /// <summary>
-/// The running agent: pipelines, the outbox and its publisher, MQTT (status, telemetry, commands),
-/// the HTTP endpoints and systemd notifications, built from one validated config.
+/// The running agent: pipelines, the festival kiosk, the outbox and its publisher, MQTT (status, telemetry,
+/// commands, kiosk alerts), the HTTP endpoints and systemd notifications, built from one validated config.
 /// </summary>
 public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
 {
@@ -38,11 +39,15 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
     private OutboxPublisher? _publisher;
     private EventSequence? _sequence;
     private CommandHandler? _commands;
+    private readonly KioskHardwareFactory _kioskHardware;
+    private KioskService? _kiosk;
+    private OcrEngine? _kioskOcr;
 
     public MetricsRegistry Metrics { get; } = new();
 
-    private EdgeAgentHost(AgentConfig config, ILoggerFactory loggers, SystemdNotifier notifier, TimeProvider time)
+    private EdgeAgentHost(AgentConfig config, ILoggerFactory loggers, SystemdNotifier notifier, TimeProvider time, KioskHardwareFactory? kioskHardware)
     {
+        _kioskHardware = kioskHardware ?? KioskHardware.Open;
         _config = config;
         _loggers = loggers;
         _log = loggers.CreateLogger("Edge.Agent");
@@ -56,7 +61,8 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
     public string Topic(string suffix) => $"{_config.Mqtt!.Prefix}/{_config.Device.Id}/{suffix}";
 
     /// <summary>Runs the agent until <paramref name="ct"/> is cancelled (SIGTERM, Ctrl+C); returns the exit code.</summary>
-    public static async Task<int> RunAsync(AgentConfig config, CancellationToken ct)
+    /// <param name="kioskHardware">Makes the kiosk's devices (tests pass simulators); by default they are opened from the config.</param>
+    public static async Task<int> RunAsync(AgentConfig config, CancellationToken ct, KioskHardwareFactory? kioskHardware = null)
     {
         var started = Stopwatch.GetTimestamp();
         var underSystemd = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("INVOCATION_ID"))
@@ -73,7 +79,7 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
             builder.WebHost.UseKestrel(k => k.ListenLocalhost(0));
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        await using var agent = new EdgeAgentHost(config, loggers, SystemdNotifier.FromEnvironment(), TimeProvider.System);
+        await using var agent = new EdgeAgentHost(config, loggers, SystemdNotifier.FromEnvironment(), TimeProvider.System, kioskHardware);
         try
         {
             agent.Build();
@@ -89,14 +95,14 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
         await app.StartAsync(CancellationToken.None);
         var work = agent.StartAsync(stopping.Token);
-        agent._log.LogInformation("Edge agent {Device} ready in {Ms:0} ms: {Count} pipeline(s){Http}", config.Device.Id,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, agent._pipelines.Count,
+        agent._log.LogInformation("Edge agent {Device} ready in {Ms:0} ms: {Count} pipeline(s){Kiosk}{Http}", config.Device.Id,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, agent._pipelines.Count, agent._kiosk is null ? "" : ", the kiosk",
             config.Http.Enabled ? $", http://{config.Http.Host}:{ResolvedPort(app)}" : "");
         agent._notifier.Ready(agent.StatusLine());
         try { await Task.Delay(Timeout.Infinite, stopping.Token); }
         catch (OperationCanceledException) { }
         agent._notifier.Stopping();
-        agent._log.LogInformation("Stopping: finishing frames in hand and flushing the outbox");
+        agent._log.LogInformation("Stopping: finishing frames in hand{Kiosk} and flushing the outbox", agent._kiosk is null ? "" : " and the kiosk's step in progress");
         await agent.StopAsync(work);
         await app.StopAsync(CancellationToken.None);
         return 0;
@@ -108,7 +114,8 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
     private void Build()
     {
         var cfg = _config;
-        if (cfg.Pipelines.Any(p => p.Sinks.Any(s => s.Type == "mqtt")) || (cfg.Inspection is not null && cfg.Mqtt is not null))
+        // Kiosk alerts and inspection events go through the outbox too, so they survive broker outages.
+        if (cfg.Pipelines.Any(p => p.Sinks.Any(s => s.Type == "mqtt")) || ((cfg.Kiosk is not null || cfg.Inspection is not null) && cfg.Mqtt is not null))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cfg.Outbox.Path)!);
             _outbox = Outbox.Outbox.Open(new Outbox.OutboxOptions
@@ -144,7 +151,20 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
         Metrics.GaugeFunc("dotnet_gc_collections_total", "Gen 2 collections.", () => GC.CollectionCount(2), ("generation", "2"));
 
         foreach (var p in cfg.Pipelines) _pipelines.Add(BuildPipeline(p));
+        if (cfg.Kiosk is { } kiosk) BuildKiosk(kiosk);
         BuildInspection();
+    }
+
+    private void BuildKiosk(KioskConfig kiosk)
+    {
+        var logger = _loggers.CreateLogger("Edge.Kiosk");
+        var models = _config.OcrModels is null ? OcrModelSet.Default : OcrModelSet.FromDirectory(_config.OcrModels);
+        _kioskOcr = OcrEngine.Load(models, OcrOptions.Default, logger);
+        _kioskOcr.Warmup();
+        var alerts = new KioskAlertPublisher(_config.Mqtt is null ? null : _outbox, _config.Mqtt is null ? "" : Topic("alerts"), DeviceId, logger, _time);
+        var hardware = _kioskHardware(kiosk, _loggers);
+        _kiosk = new KioskService(kiosk, hardware, new OcrCardReader(_kioskOcr), alerts, logger);
+        _kiosk.RegisterMetrics(Metrics);
     }
 
     private Pipeline BuildPipeline(PipelineConfig p)
@@ -184,6 +204,7 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
             _background.Add(Task.Run(() => TelemetryLoopAsync(ct), CancellationToken.None));
         }
         if (_publisher is not null) _background.Add(Task.Run(() => _publisher.RunAsync(_publishStop.Token), CancellationToken.None));
+        _kiosk?.Start();
         _background.Add(Task.Run(() => WatchdogLoopAsync(ct), CancellationToken.None));
         tasks.AddRange(StartInspection(ct));
         return Task.WhenAll(tasks);
@@ -193,9 +214,11 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
 
     private async Task StopAsync(Task pipelines)
     {
+        var kiosk = _kiosk?.StopAsync(TimeSpan.FromSeconds(10)) ?? Task.CompletedTask;
         try { await pipelines.WaitAsync(TimeSpan.FromSeconds(10)); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
         catch (Exception e) { _log.LogError(e, "A pipeline failed while stopping"); }
+        await kiosk;
         await InspectionCommittedAsync();
         // Flush: give the publisher a few seconds to empty the outbox; what remains is sent on the next start.
         if (_publisher is not null && _mqtt?.State == MqttConnectionState.Connected)
@@ -321,7 +344,9 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    /// <summary>Running pipelines whose source delivers frames but which have not finished one within the limit.</summary>
+    private const string KioskStuck = "kiosk thread";
+
+    /// <summary>Running pipelines whose source delivers frames but which have not finished one within the limit, and "kiosk" when its thread hangs in one step.</summary>
     public List<string> StuckPipelines(TimeSpan limit)
     {
         var now = _time.GetUtcNow();
@@ -333,6 +358,7 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
             bool waitingOnSource = s.Source.State is not SourceState.Running;
             if (s.State == PipelineState.Running && !waitingOnSource && now - p.LastProgressAt > limit) stuck.Add(p.Name);
         }
+        if (_kiosk is { } kiosk && kiosk.TimeInStep > limit + kiosk.LongestPlannedWait) stuck.Add(KioskStuck);
         return stuck;
     }
 
@@ -341,7 +367,8 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
         var parts = _pipelines.Select(p => $"{p.Name} {p.Status.Fps:0.0} fps");
         var tail = _outbox is null ? "" : $", outbox {_outbox.Stats.Depth}";
         var mqtt = _mqtt is null ? "" : $", mqtt {_mqtt.State.ToString().ToLowerInvariant()}";
-        return string.Join(", ", parts) + tail + mqtt;
+        var kiosk = _kiosk?.Status is { } k ? $"kiosk {KioskService.StateName(k.State)}, {k.Usage.Today.CardsPrinted} card(s) today" : null;
+        return string.Join(", ", kiosk is null ? parts : parts.Append(kiosk)) + tail + mqtt;
     }
 
     /// <summary>Health: 200 when all is well; otherwise 503 with the reasons.</summary>
@@ -355,7 +382,9 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
             if (s.Source.State is SourceState.Retrying or SourceState.Failed)
                 reasons.Add($"pipeline {p.Name}: source {s.Source.State.ToString().ToLowerInvariant()}: {s.Source.Reason}");
         }
-        foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30))) reasons.Add($"pipeline {name} makes no progress");
+        foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30)))
+            reasons.Add(name == KioskStuck ? "the kiosk is stuck in one step" : $"pipeline {name} makes no progress");
+        if (_kiosk is not null) reasons.AddRange(_kiosk.Problems());
         reasons.AddRange(InspectionProblems());
         if (_mqtt is not null && _mqtt.State != MqttConnectionState.Connected)
             reasons.Add($"mqtt {_mqtt.State.ToString().ToLowerInvariant()}: {_mqtt.LastError ?? "not connected yet"}");
@@ -408,6 +437,7 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
             w.WriteEndObject();
         }
         w.WriteEndObject();
+        _kiosk?.WriteStats(w);
         WriteInspectionStats(w);
         if (_outbox is not null)
         {
@@ -483,6 +513,8 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
     public async ValueTask DisposeAsync()
     {
         foreach (var p in _pipelines) await p.DisposeAsync();
+        if (_kiosk is not null) await _kiosk.DisposeAsync();
+        _kioskOcr?.Dispose();
         await DisposeInspectionAsync();
         if (_mqtt is not null) await _mqtt.DisposeAsync();
         if (_outbox is not null) await _outbox.DisposeAsync();

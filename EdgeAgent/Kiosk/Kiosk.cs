@@ -118,13 +118,18 @@ public sealed class Kiosk : IDisposable
     /// <summary>Usage for telemetry: today's ledger, the quota, and cards still waiting for the printer.</summary>
     public UsageSnapshot Snapshot() => Ledger.Snapshot(Today, Queue.Count);
 
-    /// <summary>Runs until <paramref name="ct"/> is cancelled; a failing step is logged and the kiosk starts over at the attract screen.</summary>
-    public void Run(CancellationToken ct)
+    /// <summary>
+    /// Runs until <paramref name="ct"/> is cancelled; a failing step is logged and the kiosk starts over at the attract
+    /// screen. A step in progress finishes (a card being printed is printed or stays queued). <paramref name="betweenSteps"/>
+    /// runs on this thread before each step (the agent retries missing devices and samples the counts there).
+    /// </summary>
+    public void Run(CancellationToken ct, Action? betweenSteps = null)
     {
         while (!ct.IsCancellationRequested)
         {
             try
             {
+                betweenSteps?.Invoke();
                 Step(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -409,7 +414,7 @@ public sealed class Kiosk : IDisposable
             _fault = problem;
             string detail = connectionProblem ?? status?.Describe() ?? problem;
             _parts.Alerts.Raise(new KioskAlert(problem.Replace(' ', '-'),
-                $"{problem}: {detail}; {Queue.Count} card(s) kept and waiting", _clock.LocalNow, Queue.Count));
+                $"{problem}: {detail}; {Queue.Count} card(s) kept and waiting", _clock.LocalNow, Queue.Count) { Part = "printer" });
             _logger.LogWarning("kiosk printer: {Problem} ({Detail}); {Pending} card(s) waiting", problem, detail, Queue.Count);
             _retryDelay = problem == "printer offline" ? _options.OfflineRetryInitial : _options.PrinterPollInterval;
         }
@@ -442,7 +447,7 @@ public sealed class Kiosk : IDisposable
             long waited = _clock.NowNs - _faultSinceNs;
             if (_guestJobId is not null) _printerWaitNs += waited;
             _parts.Alerts.Raise(new KioskAlert("printer-ready", $"printer ready again after {_fault} for {Ms(waited) / 1000:0.#} s; printing {Queue.Count} waiting card(s)",
-                _clock.LocalNow, Queue.Count));
+                _clock.LocalNow, Queue.Count) { Part = "printer" });
             _fault = null;
             Enter(KioskState.Print);
             return;

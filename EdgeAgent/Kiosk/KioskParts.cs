@@ -70,8 +70,12 @@ public interface IKioskClock
 }
 
 /// <summary>Something someone should know about: paper out, cover open, printer offline, quota reached, or such a problem solved.</summary>
-/// <param name="Kind">paper-out, cover-open, printer-offline, printer-ready, quota-reached.</param>
-public sealed record KioskAlert(string Kind, string Message, DateTimeOffset At, int PendingJobs);
+/// <param name="Kind">paper-out, cover-open, printer-offline, printer-ready, quota-reached; from the agent also device-missing and device-recovered.</param>
+public sealed record KioskAlert(string Kind, string Message, DateTimeOffset At, int PendingJobs)
+{
+    /// <summary>The device concerned ("printer", "presence sensor", …), when one is.</summary>
+    public string? Part { get; init; }
+}
 
 /// <summary>The HC-SR04 as the kiosk's presence sensor.</summary>
 public sealed class Hcsr04PresenceSensor(Hcsr04Sensor sensor) : IPresenceSensor

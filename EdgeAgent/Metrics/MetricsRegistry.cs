@@ -33,6 +33,10 @@ public sealed class MetricsRegistry
     public void GaugeFunc(string name, string help, Func<double> read, params (string Key, string Value)[] labels) =>
         Add(name, help, "gauge", labels, new FuncGauge(read));
 
+    /// <summary>A counter read when scraped from a total kept elsewhere (a ledger).</summary>
+    public void CounterFunc(string name, string help, Func<double> read, params (string Key, string Value)[] labels) =>
+        Add(name, help, "counter", labels, new FuncGauge(read));
+
     public Metrics.Histogram Histogram(string name, string help, double[]? buckets = null, params (string Key, string Value)[] labels) =>
         Add(name, help, "histogram", labels, new Metrics.Histogram(buckets ?? Metrics.Histogram.LatencyBuckets));
 

@@ -5,7 +5,7 @@ namespace Edge.Agent.Devices.Linux;
 
 /// <summary>
 /// <see cref="IGpioClock"/> on real time: short waits spin (a 10 µs trigger pulse cannot sleep), long ones sleep
-/// then spin the last millisecond; timers run on the thread pool. <see cref="For"/> gives drivers a clock for any chip.
+/// then spin the last millisecond; scheduled actions run on one dedicated timer thread that does the same. <see cref="For"/> gives drivers a clock for any chip.
 /// </summary>
 public sealed class MonotonicGpioClock : IGpioClock
 {
@@ -38,11 +38,6 @@ public sealed class MonotonicGpioClock : IGpioClock
     {
         ArgumentNullException.ThrowIfNull(action);
         long dueNs = Math.Max(0, atNs - _now());
-        // An exception escaping a timer callback would end the process; report it instead.
-        return new Timer(_ =>
-        {
-            try { action(); }
-            catch (Exception e) { Trace.TraceError($"GPIO timer action failed: {e}"); }
-        }, null, TimeSpan.FromTicks(dueNs / 100), Timeout.InfiniteTimeSpan);
+        return GpioTimerThread.Shared.Schedule(Stopwatch.GetTimestamp() + (long)(dueNs * (Stopwatch.Frequency / 1e9)), action);
     }
 }
