@@ -40,7 +40,7 @@ internal static class InspectCommand
     {
         var cl = new CommandLine(args, Valued);
         if (!cl.Flag("sim"))
-            throw new UsageException("edge inspect runs the synthetic line only for now: add --sim (a real line is configured in the agent's \"inspection\" section, not wired yet)");
+            throw new UsageException("edge inspect runs the synthetic line: add --sim (a real line runs in 'edge run' from the config's \"inspection\" section, docs/config.md)");
         int partCount = cl.Int("parts", 200, 1, 1_000_000);
         var modelName = cl.Value("model") ?? "defect";
         bool int8 = cl.Flag("int8");

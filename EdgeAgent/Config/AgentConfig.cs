@@ -77,13 +77,14 @@ public sealed partial record AgentConfig(
             var models = root.Object("models");
             string? ocrModels = models?.PathValue("ocr");
             models?.RejectUnknown();
-            bool kiosk = root.Has("kiosk");
+            bool kiosk = root.Has("kiosk") || root.Has("inspection"); // either runs without pipelines
             var pipelines = root.Objects("pipelines", required: !kiosk, minCount: kiosk ? 0 : 1).Select(p => ReadPipeline(p, mqtt is not null)).ToList();
             var kioskConfig = root.Object("kiosk") is { } k ? ReadKiosk(k, Path.GetDirectoryName(outbox.Path)!) : null;
+            var inspection = root.Object("inspection") is { } ins ? ReadInspection(ins, Path.GetDirectoryName(outbox.Path)!) : null;
             var duplicate = pipelines.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null) throw root.Error("pipelines", $"two pipelines are named \"{duplicate.Key}\": names must be unique");
             root.RejectUnknown();
-            return new AgentConfig(file, device, mqtt, outbox, http, ocrModels, pipelines) { Kiosk = kioskConfig };
+            return new AgentConfig(file, device, mqtt, outbox, http, ocrModels, pipelines) { Kiosk = kioskConfig, Inspection = inspection };
         }
     }
 

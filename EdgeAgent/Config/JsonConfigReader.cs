@@ -8,7 +8,7 @@ namespace Edge.Agent.Config;
 /// listing the allowed keys), every value is checked against what is allowed, and every message
 /// carries the key's full path (<c>pipelines[0].source.fps</c>).
 /// </summary>
-internal sealed class JsonConfigReader
+internal sealed partial class JsonConfigReader
 {
     private readonly JsonElement _element;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);

@@ -22,7 +22,7 @@ public sealed record Check(string Name, CheckStatus Status, string Detail, strin
 /// <c>edge doctor</c>'s checks: native libraries, models, the config, capture devices, the kiosk's devices,
 /// the broker and TLS files. Each failure says how to fix it.
 /// </summary>
-public static class Doctor
+public static partial class Doctor
 {
     private static readonly (string Name, string Soname, string Package, bool Required)[] NativeLibraries =
     [
@@ -119,6 +119,7 @@ public static class Doctor
                 if (tls.CertFile is not null) yield return CertificateCheck("tls client cert", tls.CertFile, tls.KeyFile);
             }
         }
+        foreach (var check in InspectionChecks(config)) yield return check;
         yield return OutboxCheck(config.Outbox.Path);
         if (config.Kiosk is { } kiosk)
             foreach (var check in KioskChecks(kiosk)) yield return check;

@@ -23,7 +23,7 @@ namespace Edge.Agent.Hosting;
 /// The running agent: pipelines, the festival kiosk, the outbox and its publisher, MQTT (status, telemetry,
 /// commands, kiosk alerts), the HTTP endpoints and systemd notifications, built from one validated config.
 /// </summary>
-public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
+public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -114,8 +114,8 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
     private void Build()
     {
         var cfg = _config;
-        // Kiosk alerts go through the outbox too, so they survive broker outages.
-        if (cfg.Pipelines.Any(p => p.Sinks.Any(s => s.Type == "mqtt")) || (cfg.Kiosk is not null && cfg.Mqtt is not null))
+        // Kiosk alerts and inspection events go through the outbox too, so they survive broker outages.
+        if (cfg.Pipelines.Any(p => p.Sinks.Any(s => s.Type == "mqtt")) || ((cfg.Kiosk is not null || cfg.Inspection is not null) && cfg.Mqtt is not null))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cfg.Outbox.Path)!);
             _outbox = Outbox.Outbox.Open(new Outbox.OutboxOptions
@@ -152,6 +152,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
 
         foreach (var p in cfg.Pipelines) _pipelines.Add(BuildPipeline(p));
         if (cfg.Kiosk is { } kiosk) BuildKiosk(kiosk);
+        BuildInspection();
     }
 
     private void BuildKiosk(KioskConfig kiosk)
@@ -205,6 +206,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         if (_publisher is not null) _background.Add(Task.Run(() => _publisher.RunAsync(_publishStop.Token), CancellationToken.None));
         _kiosk?.Start();
         _background.Add(Task.Run(() => WatchdogLoopAsync(ct), CancellationToken.None));
+        tasks.AddRange(StartInspection(ct));
         return Task.WhenAll(tasks);
     }
 
@@ -217,6 +219,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
         catch (Exception e) { _log.LogError(e, "A pipeline failed while stopping"); }
         await kiosk;
+        await InspectionCommittedAsync();
         // Flush: give the publisher a few seconds to empty the outbox; what remains is sent on the next start.
         if (_publisher is not null && _mqtt?.State == MqttConnectionState.Connected)
         {
@@ -382,6 +385,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30)))
             reasons.Add(name == KioskStuck ? "the kiosk is stuck in one step" : $"pipeline {name} makes no progress");
         if (_kiosk is not null) reasons.AddRange(_kiosk.Problems());
+        reasons.AddRange(InspectionProblems());
         if (_mqtt is not null && _mqtt.State != MqttConnectionState.Connected)
             reasons.Add($"mqtt {_mqtt.State.ToString().ToLowerInvariant()}: {_mqtt.LastError ?? "not connected yet"}");
         return (reasons.Count == 0, reasons);
@@ -434,6 +438,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         }
         w.WriteEndObject();
         _kiosk?.WriteStats(w);
+        WriteInspectionStats(w);
         if (_outbox is not null)
         {
             var o = _outbox.Stats;
@@ -510,6 +515,7 @@ public sealed class EdgeAgentHost : IAsyncDisposable, IAgentControl
         foreach (var p in _pipelines) await p.DisposeAsync();
         if (_kiosk is not null) await _kiosk.DisposeAsync();
         _kioskOcr?.Dispose();
+        await DisposeInspectionAsync();
         if (_mqtt is not null) await _mqtt.DisposeAsync();
         if (_outbox is not null) await _outbox.DisposeAsync();
         _notifier.Dispose();

@@ -204,6 +204,19 @@ public sealed class InspectionLine
         if (Minute.Roll(_wallClock(nowNs)) is { } minute) _sink?.OnSummary(_options.Line, minute, Shift.Snapshot());
     }
 
+    /// <summary>
+    /// On stop: emits the minute's summary if it is over, else the totals of the minute so far (when it saw a part), so
+    /// a stopped line's last counts are not lost. A restart within the same minute sends another summary for it.
+    /// </summary>
+    public void FlushPartialSummary(long nowNs)
+    {
+        FlushSummary(nowNs);
+        if (Minute.Parts > 0) _sink?.OnSummary(_options.Line, Minute.Snapshot(), Shift.Snapshot());
+    }
+
+    /// <summary>The defects the rules counted in the part last inspected, by class id (valid during <see cref="Inspected"/>).</summary>
+    public ReadOnlySpan<int> LastPartDefects => _partDefects;
+
     /// <summary>Clears a fault (the red light) once someone has looked at it.</summary>
     public void AcknowledgeFault()
     {

@@ -104,8 +104,13 @@ public static class InspectionMessages
 public sealed class OutboxInspectionSink(Edge.Agent.Outbox.Outbox outbox, string prefix, string device) : IInspectionSink
 {
     private long _failed;
+    private Task _last = Task.CompletedTask;
 
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Completes once every event handed to the sink so far is committed to the outbox (or failed).</summary>
+    public Task WhenCommittedAsync() => Volatile.Read(ref _last).ContinueWith(static _ => { }, CancellationToken.None,
+        TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     public void OnDefect(DefectEvent e) =>
         Enqueue(InspectionMessages.DefectTopic(prefix, device, e.Line), InspectionMessages.DefectPayload(e));
@@ -123,7 +128,9 @@ public sealed class OutboxInspectionSink(Edge.Agent.Outbox.Outbox outbox, string
             return;
         }
         if (pending.IsCompleted) { if (!pending.IsCompletedSuccessfully) Interlocked.Increment(ref _failed); return; }
-        _ = pending.AsTask().ContinueWith(t => Interlocked.Increment(ref _failed), CancellationToken.None,
+        var task = pending.AsTask();
+        Volatile.Write(ref _last, task); // the outbox commits in the order messages were queued
+        _ = task.ContinueWith(t => Interlocked.Increment(ref _failed), CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }

@@ -1,0 +1,190 @@
+using System.Drawing;
+using System.Globalization;
+using Edge.Agent.Capture;
+using Edge.Agent.Inspection;
+
+namespace Edge.Agent.Config;
+
+/// <summary>Where one inspection line's devices hang: the GPIO chip, the photo-eye input, the reject output and the stack light.</summary>
+/// <param name="Chip">The GPIO character device (/dev/gpiochip0).</param>
+/// <param name="PhotoEyeActiveLow">True for an NPN photo-eye that pulls the line low while a part breaks the beam (a pull-up is requested); false for PNP (pull-down).</param>
+/// <param name="RejectActiveLow">True for relay boards that switch on a low level.</param>
+public sealed record InspectionGpioConfig(
+    string Chip, int PhotoEye, bool PhotoEyeActiveLow, int Reject, bool RejectActiveLow, int? Green, int? Amber, int? Red)
+{
+    /// <summary>Every line offset this line requests, with its role (for checks and messages).</summary>
+    public IEnumerable<(string Role, int Offset)> Lines()
+    {
+        yield return ("photoEye", PhotoEye);
+        yield return ("reject", Reject);
+        if (Green is { } g) yield return ("stackLight.green", g);
+        if (Amber is { } a) yield return ("stackLight.amber", a);
+        if (Red is { } r) yield return ("stackLight.red", r);
+    }
+}
+
+/// <summary>
+/// One factory line run by the agent: the detection model (a name under models/ or a file), the camera in trigger mode,
+/// the GPIO wiring and the line's <see cref="InspectionOptions"/> (rules, timing, light, shifts, snapshots).
+/// </summary>
+/// <param name="Model">A model name (defect → models/defect/defect.onnx, found as <c>edge detect</c> finds it) or an absolute .onnx path.</param>
+/// <param name="Threads">ONNX Runtime intra-op threads; 0 = one per core.</param>
+/// <param name="Path">The key path in the config file (inspection.lines[0]), for messages.</param>
+public sealed record InspectionLineConfig(
+    string Name, string Model, bool Int8, int Threads, SourceOptions Camera, InspectionGpioConfig Gpio, InspectionOptions Options, string Path);
+
+/// <summary>The "inspection" section: the factory lines the agent runs.</summary>
+public sealed record InspectionConfig(IReadOnlyList<InspectionLineConfig> Lines);
+
+public sealed partial record AgentConfig
+{
+    /// <summary>The factory-line inspection run by the agent, when the config has an "inspection" section.</summary>
+    public InspectionConfig? Inspection { get; init; }
+
+    private static InspectionConfig ReadInspection(JsonConfigReader r, string stateDirectory)
+    {
+        var lines = r.Objects("lines", required: true, minCount: 1).Select(l => ReadInspectionLine(l, stateDirectory)).ToList();
+        r.RejectUnknown();
+        var duplicate = lines.GroupBy(l => l.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw r.Error(r.KeyOf("lines"), $"two lines are named \"{duplicate.Key}\": names must be unique");
+        // Two lines on one chip must not claim the same GPIO line (the kernel would answer EBUSY at run time).
+        var claims = lines.SelectMany(l => l.Gpio.Lines().Select(x => (Line: l, x.Role, x.Offset)))
+            .GroupBy(c => (c.Line.Gpio.Chip, c.Offset)).FirstOrDefault(g => g.Count() > 1);
+        if (claims is not null)
+        {
+            var c = claims.ToList();
+            throw r.Error($"{c[1].Line.Path}.gpio.{c[1].Role} = {c[1].Offset}",
+                $"is also {c[0].Line.Path}.gpio.{c[0].Role} on {claims.Key.Chip}: each GPIO line can drive one thing");
+        }
+        return new InspectionConfig(lines);
+    }
+
+    private static InspectionLineConfig ReadInspectionLine(JsonConfigReader r, string stateDirectory)
+    {
+        var name = r.String("name", required: true)!;
+        if (!TopicSafeName().IsMatch(name)) throw r.Error($"{r.Path}.name", $"\"{name}\" must be 1-64 letters, digits, '-' or '_' (it is part of MQTT topics)");
+
+        var modelText = r.String("model", "defect")!;
+        bool modelIsPath = modelText.Contains('/') || modelText.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+        var model = modelIsPath ? r.PathValue("model")! : modelText;
+        if (!modelIsPath && !TopicSafeName().IsMatch(modelText))
+            throw r.Error($"{r.Path}.model = \"{modelText}\"", "must be a model name (defect → models/defect/defect.onnx) or a path to an .onnx file");
+        bool int8 = r.Bool("int8", false);
+        if (int8 && modelIsPath) throw r.Error($"{r.Path}.int8", "applies to a model name (NAME → models/NAME/NAME-int8.onnx); give the INT8 file's path in model instead");
+        int threads = r.Int("threads", 0, 0, 256);
+        var camera = ReadSource(r.Object("camera", required: true)!);
+        var gpio = ReadInspectionGpio(r.Object("gpio", required: true)!);
+
+        var options = new InspectionOptions { Line = name };
+        if (r.Object("rules") is { } rules) options = ReadInspectionRules(rules, options);
+        if (r.Object("timing") is { } timing) options = ReadInspectionTiming(timing, options);
+        if (r.Object("light") is { } light)
+        {
+            options = options with
+            {
+                AmberYieldBelow = light.Double("amberYieldBelow", options.AmberYieldBelow, 0, 1),
+                YieldWindow = light.Int("yieldWindow", options.YieldWindow, 1, 100_000),
+                AmberAfterLateFor = light.Int("amberAfterLateParts", options.AmberAfterLateFor, 0, 100_000),
+            };
+            light.RejectUnknown();
+        }
+        var snapshots = r.Object("snapshots");
+        bool keepSnapshots = snapshots?.Bool("enabled", true) ?? true;
+        var snapshotPath = snapshots?.PathValue("path") ?? System.IO.Path.Combine(stateDirectory, "defects", name);
+        options = options with
+        {
+            SnapshotFolder = keepSnapshots ? snapshotPath : null,
+            SnapshotMaxFiles = snapshots?.Int("maxFiles", options.SnapshotMaxFiles, 1, 10_000_000) ?? options.SnapshotMaxFiles,
+            SnapshotMaxAge = TimeSpan.FromHours(snapshots?.Double("maxAgeHours", options.SnapshotMaxAge.TotalHours, 0.01, 24 * 365 * 10) ?? options.SnapshotMaxAge.TotalHours),
+        };
+        snapshots?.RejectUnknown();
+        if (r.Strings("shifts") is { } shifts)
+        {
+            var starts = new List<TimeOnly>(shifts.Count);
+            for (int i = 0; i < shifts.Count; i++)
+            {
+                if (!TimeOnly.TryParseExact(shifts[i], "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
+                    throw r.Error($"{r.Path}.shifts[{i}] = \"{shifts[i]}\"", "must be a local time of day as HH:mm (06:00)");
+                if (starts.Contains(t)) throw r.Error($"{r.Path}.shifts[{i}] = \"{shifts[i]}\"", "is listed twice: shift starts must be distinct");
+                starts.Add(t);
+            }
+            options = options with { ShiftStarts = starts };
+        }
+        r.RejectUnknown();
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw r.Error(r.Path, e.Message); }
+        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path);
+    }
+
+    private static InspectionGpioConfig ReadInspectionGpio(JsonConfigReader r)
+    {
+        var chip = r.String("chip", "/dev/gpiochip0")!;
+        if (!chip.StartsWith('/')) throw r.Error($"{r.Path}.chip = \"{chip}\"", "must be the chip's device file, e.g. /dev/gpiochip0 (gpiodetect lists them; /dev/gpiochip4 on a Pi 5 with an early kernel)");
+        int eye = r.Int("photoEye", 0, 0, 511);
+        if (!r.Has("photoEye")) throw r.Error($"{r.Path}.photoEye", "is required: the GPIO line (BCM number on a Pi) of the photo-eye");
+        bool eyeLow = r.Bool("photoEyeActiveLow", false);
+        int reject = r.Int("reject", 0, 0, 511);
+        if (!r.Has("reject")) throw r.Error($"{r.Path}.reject", "is required: the GPIO line of the reject actuator's relay or valve driver");
+        bool rejectLow = r.Bool("rejectActiveLow", false);
+        int? green = null, amber = null, red = null;
+        if (r.Object("stackLight") is { } light)
+        {
+            int? Lamp(string key) => light.Has(key) ? light.Int(key, 0, 0, 511) : null;
+            (green, amber, red) = (Lamp("green"), Lamp("amber"), Lamp("red"));
+            light.RejectUnknown();
+        }
+        r.RejectUnknown();
+        var config = new InspectionGpioConfig(chip, eye, eyeLow, reject, rejectLow, green, amber, red);
+        var clash = config.Lines().GroupBy(l => l.Offset).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+        {
+            var roles = clash.Select(c => c.Role).ToList();
+            throw r.Error($"{r.Path}.{roles[1]} = {clash.Key}", $"is also {r.Path}.{roles[0]}: each GPIO line can drive one thing");
+        }
+        return config;
+    }
+
+    private static InspectionOptions ReadInspectionRules(JsonConfigReader r, InspectionOptions options)
+    {
+        var classes = r.Strings("classes", minCount: 1);
+        float minScore = (float)r.Double("minScore", options.MinScore, 0, 1);
+        var byClass = r.NumberMap("minScoreByClass", 0, 1);
+        float minArea = (float)r.Double("minAreaPx", 0, 0, 1e9);
+        var regions = r.NumberTuples("regions", 4, "boxes [x1, y1, x2, y2] in image pixels") ?? [];
+        for (int i = 0; i < regions.Count; i++)
+        {
+            var b = regions[i];
+            if (!(b[2] > b[0] && b[3] > b[1]))
+                throw r.Error($"{r.KeyOf("regions")}[{i}] = [{string.Join(", ", b)}]", "must have x2 > x1 and y2 > y1");
+        }
+        r.RejectUnknown();
+        return options with
+        {
+            RejectClasses = classes,
+            MinScore = minScore,
+            MinScoreByClass = byClass?.ToDictionary(kv => kv.Key, kv => (float)kv.Value),
+            MinAreaPx = minArea,
+            Regions = regions.Select(b => RectangleF.FromLTRB((float)b[0], (float)b[1], (float)b[2], (float)b[3])).ToList(),
+        };
+    }
+
+    private static InspectionOptions ReadInspectionTiming(JsonConfigReader r, InspectionOptions options)
+    {
+        double delay = r.Double("rejectDelayMs", options.RejectDelay.TotalMilliseconds, 1, 60_000);
+        double pulse = r.Double("pulseMs", options.PulseWidth.TotalMilliseconds, 1, 5_000);
+        double lead = r.Double("actuatorLeadMs", Math.Min(options.ActuatorLead.TotalMilliseconds, delay / 2), 0, 60_000);
+        if (lead >= delay) throw r.Error($"{r.Path}.actuatorLeadMs = {lead}", $"must be below rejectDelayMs ({delay}): the decision deadline is trigger + rejectDelayMs − actuatorLeadMs");
+        var policy = r.Choice("latePolicy", "reject", "reject", "pass") == "reject" ? FailSafePolicy.Reject : FailSafePolicy.PassAndAlert;
+        double debounce = r.Double("debounceMs", options.PhotoEyeDebounce.TotalMilliseconds, 0, 1000);
+        if (debounce >= delay - lead) throw r.Error($"{r.Path}.debounceMs = {debounce}", $"must be below the decision deadline (rejectDelayMs − actuatorLeadMs = {delay - lead} ms)");
+        r.RejectUnknown();
+        return options with
+        {
+            RejectDelay = TimeSpan.FromMilliseconds(delay),
+            PulseWidth = TimeSpan.FromMilliseconds(pulse),
+            ActuatorLead = TimeSpan.FromMilliseconds(lead),
+            LatePolicy = policy,
+            PhotoEyeDebounce = TimeSpan.FromMilliseconds(debounce),
+        };
+    }
+}

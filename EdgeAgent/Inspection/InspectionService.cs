@@ -1,0 +1,440 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Edge.Agent.Capture;
+using Edge.Agent.Cli;
+using Edge.Agent.Config;
+using Edge.Agent.Devices;
+using Edge.Agent.Devices.DigitalIo;
+using Edge.Agent.Devices.Linux;
+using Edge.Agent.Metrics;
+using Edge.Models.Detection;
+using Edge.Models.Onnx;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Agent.Inspection;
+
+/// <summary>Where an inspection line run by the agent is in its life.</summary>
+public enum InspectionServiceState
+{
+    /// <summary>Loaded, devices not opened yet.</summary>
+    Starting,
+    /// <summary>The GPIO chip or a line could not be opened; retried after a backoff (Reason says why).</summary>
+    WaitingForDevices,
+    /// <summary>Watching the photo-eye.</summary>
+    Running,
+    /// <summary>Stopped taking triggers and settled the parts in flight.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// One factory line run by the agent: the detector (loaded and warmed by <see cref="Load"/>, before READY), the GPIO
+/// chip and lines (opened by <see cref="RunAsync"/> and, when missing or busy, retried with a backoff while health
+/// names the device), the camera in trigger mode (a photo-eye edge triggers a frame), the <see cref="InspectionLine"/>
+/// and the sink. Counters go to <see cref="MetricsRegistry"/> and <see cref="WriteStats"/>. Stopping stops taking
+/// triggers, waits until the last part's reject pulse has fired and ended, and emits the minute so far.
+/// The chip comes from a factory so tests run the real service on <c>SimulatedGpioChip</c>.
+/// </summary>
+public sealed partial class InspectionService : IAsyncDisposable
+{
+    /// <summary>How long the photo-eye is watched before the line checks for a closed minute (and for stop).</summary>
+    public static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1), MaxRetry = TimeSpan.FromSeconds(30);
+
+    private readonly InspectionLineConfig _config;
+    private readonly IInspectionSink? _sink;
+    private readonly ILogger _log;
+    private readonly Func<string, IGpioChip> _openChip;
+    private readonly Lock _lock = new();
+    private readonly Counter _parts, _rejects, _late, _errors;
+    private readonly Histogram _decision;
+    private readonly MetricsRegistry _metrics;
+    private Counter[] _defectsByClass = [];
+    private ObjectDetector? _detector;
+    private IPartInspector? _inspector;
+    private IFrameSource? _source;
+    private InspectionLine? _line;
+    private StackLight? _light;
+    private InspectionServiceState _state = InspectionServiceState.Starting;
+    private string? _reason;
+    private int _deviceRetries;
+    private long _defective, _lastTriggerNs = long.MinValue;
+
+    /// <param name="sink">Where defect events and minute summaries go (the outbox); null = counters only.</param>
+    /// <param name="openChip">Opens the GPIO chip at a path; default <see cref="LinuxGpioChip"/>. The service owns what it returns.</param>
+    /// <param name="inspector">Replaces the model (tests); null = load <see cref="InspectionLineConfig.Model"/> in <see cref="Load"/>.</param>
+    public InspectionService(InspectionLineConfig config, IInspectionSink? sink, MetricsRegistry metrics, ILogger logger,
+        Func<string, IGpioChip>? openChip = null, IPartInspector? inspector = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(logger);
+        _config = config;
+        _sink = sink;
+        _metrics = metrics;
+        _log = logger;
+        _openChip = openChip ?? (path => new LinuxGpioChip(path));
+        _inspector = inspector;
+        var line = ("line", config.Name);
+        _parts = metrics.Counter("edge_inspection_parts_total", "Parts inspected (photo-eye triggers that reached a decision or a fault).", line);
+        _rejects = metrics.Counter("edge_inspection_rejects_total", "Reject pulses fired (defective parts and fail-safe rejects).", line);
+        _late = metrics.Counter("edge_inspection_late_total", "Parts whose decision missed the deadline (the fail-safe policy applied).", line);
+        _errors = metrics.Counter("edge_inspection_errors_total", "Parts whose capture or detection failed.", line);
+        _decision = metrics.Histogram("edge_inspection_decision_seconds", "From the photo-eye trigger to the reject decision.", null, line);
+    }
+
+    public string Name => _config.Name;
+    public InspectionLineConfig Config => _config;
+
+    /// <summary>Raised on the line's thread after each part's decision (tests and diagnostics).</summary>
+    public event Action<PartVerdict>? PartInspected;
+
+    /// <summary>Raised on the chip clock's thread when a reject pulse starts.</summary>
+    public event Action<RejectPulse>? PulseStarted;
+
+    /// <summary>Raised on the line's thread once the devices are open and the photo-eye is watched.</summary>
+    public event Action? Running;
+
+    public InspectionServiceState State
+    {
+        get { lock (_lock) return _state; }
+    }
+
+    /// <summary>Resolves, loads and warms the model, and checks the rules' class names against it. Call before READY.</summary>
+    /// <exception cref="FileNotFoundException">the model is missing.</exception>
+    /// <exception cref="ArgumentException">the rules name a class the model does not know.</exception>
+    public void Load()
+    {
+        if (_inspector is null)
+        {
+            var path = ResolveModel(_config);
+            float lowest = _config.Options.MinScoreByClass is { Count: > 0 } byClass ? Math.Min(_config.Options.MinScore, byClass.Values.Min()) : _config.Options.MinScore;
+            var options = new DetectionOptions
+            {
+                Confidence = Math.Min(DetectionOptions.Default.Confidence, lowest),
+                Session = OnnxSessionConfig.Default with { IntraOpThreads = _config.Threads },
+            };
+            _detector = ObjectDetector.Load(path, options, _log);
+            _detector.Warmup();
+            _inspector = new DetectorInspector(_detector);
+            Log.ModelLoaded(_log, _config.Name, path, string.Join(", ", _detector.Labels.Names));
+        }
+        try { _ = new DecisionRules(_config.Options, _inspector.Labels); }
+        catch (ArgumentException e) { throw new ArgumentException($"{_config.Path}.rules: {e.Message}", e); }
+        _defectsByClass = _inspector.Labels.Select(c => _metrics.Counter("edge_inspection_defects_total",
+            "Defects counted by the decision rules, by class.", ("line", _config.Name), ("class", c))).ToArray();
+    }
+
+    /// <summary>The model file for <paramref name="config"/>: a path as given, or a name found as <c>edge detect</c> finds it (next to the config, then the current folder and the application's folders).</summary>
+    public static string ResolveModel(InspectionLineConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Model.Contains('/')) return File.Exists(config.Model) ? config.Model
+            : throw new FileNotFoundException($"{config.Path}.model: {config.Model} not found", config.Model);
+        string path;
+        try { path = DetectCommand.ResolveModel(config.Model, DetectCommand.SearchRoots()); }
+        catch (FileNotFoundException e) { throw new FileNotFoundException($"{config.Path}.model: {e.Message}", config.Model, e); }
+        if (!config.Int8) return path;
+        var int8 = Path.Combine(Path.GetDirectoryName(path)!, config.Model + "-int8.onnx");
+        return File.Exists(int8) ? int8 : throw new FileNotFoundException($"{config.Path}.int8: model '{config.Model}' has no INT8 file: {int8} not found", int8);
+    }
+
+    /// <summary>
+    /// Runs the line on its own thread until <paramref name="ct"/> is cancelled: opens the devices (retrying while they
+    /// are missing), starts the camera, inspects one part per photo-eye press; on cancel settles the parts in flight.
+    /// </summary>
+    public Task RunAsync(CancellationToken ct)
+    {
+        if (_inspector is null) throw new InvalidOperationException("InspectionService.Load must run before RunAsync");
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(ct);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                SetState(InspectionServiceState.Stopped, $"stopped after an error: {e.Message}");
+                Log.Crashed(_log, _config.Name, e);
+                done.TrySetException(e);
+            }
+        }) { IsBackground = true, Name = $"inspection {_config.Name}" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken ct)
+    {
+        var camera = FrameSources.Create($"inspection-{_config.Name}", _config.Camera, triggered: true, _log);
+        _source = camera;
+        camera.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var retry = FirstRetry;
+        while (!ct.IsCancellationRequested)
+        {
+            Devices? devices;
+            try
+            {
+                devices = OpenDevices();
+            }
+            catch (Exception e) when (e is DeviceException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                _deviceRetries++;
+                SetState(InspectionServiceState.WaitingForDevices, $"GPIO {_config.Gpio.Chip}: {e.Message}");
+                Log.DevicesMissing(_log, _config.Name, _config.Gpio.Chip, e.Message, retry.TotalSeconds, _config.Path);
+                if (ct.WaitHandle.WaitOne(retry)) break;
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetry.Ticks));
+                continue;
+            }
+            retry = FirstRetry;
+            bool lost;
+            using (devices)
+                lost = Inspect(devices, camera, ct);
+            if (!lost) break;
+        }
+        SetState(InspectionServiceState.Stopped, null);
+    }
+
+    /// <summary>Watches the photo-eye until stop (returns false) or until the chip fails (returns true: reopen).</summary>
+    private bool Inspect(Devices devices, IFrameSource camera, CancellationToken ct)
+    {
+        using var partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_config.Options));
+        var line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink);
+        line.Inspected += OnInspected;
+        line.Gate.PulseStarted += OnPulse;
+        lock (_lock)
+        {
+            _line = line;
+            _light = devices.Light;
+        }
+        SetState(InspectionServiceState.Running, null);
+        Log.Running(_log, _config.Name, _config.Gpio.Chip, _config.Gpio.PhotoEye, _config.Gpio.Reject, _config.Options.RejectDelay.TotalMilliseconds);
+        Running?.Invoke();
+        long debounceNs = _config.Options.PhotoEyeDebounce.Ticks * 100;
+        bool lost = false;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                long waitStarted = Stopwatch.GetTimestamp();
+                if (!devices.PhotoEye.TryWaitForPress(IdlePoll, out long edgeNs))
+                {
+                    line.FlushSummary(devices.Chip.NowNs);
+                    // A virtual clock returns at once; pace idle polls in real time so an idle simulated line does not spin.
+                    var left = IdlePoll - Stopwatch.GetElapsedTime(waitStarted);
+                    if (left > TimeSpan.Zero) ct.WaitHandle.WaitOne(left);
+                    continue;
+                }
+                // A debounced edge is stamped when the debounce period ends; the part broke the beam one period earlier.
+                long triggerNs = edgeNs - debounceNs;
+                Volatile.Write(ref _lastTriggerNs, triggerNs);
+                try
+                {
+                    line.InspectPart(triggerNs);
+                }
+                catch (Exception e) when (e is not (OutOfMemoryException or DeviceException))
+                {
+                    // The gate's deadline timer applies the fail-safe policy to this part; the light is red.
+                    _errors.Inc();
+                    _parts.Inc();
+                    Log.PartFailed(_log, _config.Name, e.Message);
+                }
+            }
+        }
+        catch (DeviceException e)
+        {
+            lost = true;
+            _deviceRetries++;
+            SetState(InspectionServiceState.WaitingForDevices, $"GPIO {_config.Gpio.Chip}: {e.Message}");
+            Log.DevicesLost(_log, _config.Name, e.Message);
+        }
+        finally
+        {
+            Settle(devices, line);
+            line.Inspected -= OnInspected;
+            line.Gate.PulseStarted -= OnPulse;
+        }
+        return lost && !ct.IsCancellationRequested;
+    }
+
+    /// <summary>Waits (on the chip's clock) until the last part's reject pulse, if any, has been fired and has ended; emits the minute so far.</summary>
+    private void Settle(Devices devices, InspectionLine line)
+    {
+        long last = Volatile.Read(ref _lastTriggerNs);
+        if (last != long.MinValue)
+        {
+            long settledNs = last + (_config.Options.RejectDelay + _config.Options.PulseWidth).Ticks * 100 + 1_000_000;
+            try { MonotonicGpioClock.For(devices.Chip).WaitUntil(settledNs); }
+            catch (Exception e) when (e is DeviceException or ObjectDisposedException or InvalidOperationException) { Log.SettleFailed(_log, _config.Name, e.Message); }
+        }
+        line.FlushPartialSummary(devices.Chip.NowNs);
+    }
+
+    private static TimeSpan CaptureTimeout(InspectionOptions o) =>
+        TimeSpan.FromTicks(Math.Max(o.ActuatorDeadlineMargin.Ticks, TimeSpan.FromMilliseconds(100).Ticks));
+
+    private void OnInspected(PartVerdict v)
+    {
+        _parts.Inc();
+        _decision.Observe(v.TriggerToDecisionMs / 1000);
+        if (v.Late) _late.Inc();
+        if (v.Defective) Interlocked.Increment(ref _defective);
+        var byClass = _line is { } line ? line.LastPartDefects : default;
+        for (int i = 0; i < byClass.Length && i < _defectsByClass.Length; i++)
+            if (byClass[i] > 0) _defectsByClass[i].Inc(byClass[i]);
+        PartInspected?.Invoke(v);
+    }
+
+    private void OnPulse(RejectPulse p)
+    {
+        _rejects.Inc();
+        PulseStarted?.Invoke(p);
+    }
+
+    private Devices OpenDevices()
+    {
+        var g = _config.Gpio;
+        var chip = _openChip(g.Chip);
+        var opened = new List<IDisposable>();
+        try
+        {
+            var eye = new DigitalInput(chip, g.PhotoEye, new DigitalInputOptions
+            {
+                ActiveLow = g.PhotoEyeActiveLow,
+                Bias = g.PhotoEyeActiveLow ? GpioBias.PullUp : GpioBias.PullDown,
+                Debounce = _config.Options.PhotoEyeDebounce,
+                Consumer = $"edge {_config.Name} photo-eye",
+            });
+            opened.Add(eye);
+            var reject = new DigitalOutput(chip, g.Reject, g.RejectActiveLow, consumer: $"edge {_config.Name} reject");
+            opened.Add(reject);
+            DigitalOutput? Lamp(int? offset, string colour)
+            {
+                if (offset is not { } o) return null;
+                var lamp = new DigitalOutput(chip, o, consumer: $"edge {_config.Name} {colour}");
+                opened.Add(lamp);
+                return lamp;
+            }
+            var green = Lamp(g.Green, "green");
+            var amber = Lamp(g.Amber, "amber");
+            var red = Lamp(g.Red, "red");
+            var light = green is null && amber is null && red is null ? null : new StackLight(green, amber, red);
+            return new Devices(chip, eye, reject, light);
+        }
+        catch
+        {
+            foreach (var d in opened) d.Dispose();
+            chip.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What is wrong with the line, one reason per problem, each naming the line and the device (empty when healthy).</summary>
+    public List<string> Problems()
+    {
+        var problems = new List<string>();
+        InspectionServiceState state;
+        string? reason;
+        InspectionLine? line;
+        lock (_lock) (state, reason, line) = (_state, _reason, _line);
+        if (state == InspectionServiceState.WaitingForDevices) problems.Add($"inspection {_config.Name}: {reason}");
+        if (state == InspectionServiceState.Stopped && reason is not null) problems.Add($"inspection {_config.Name}: {reason}");
+        if (_source?.Health is { State: SourceState.Retrying or SourceState.Failed or SourceState.Ended } h)
+            problems.Add($"inspection {_config.Name}: camera {h.State.ToString().ToLowerInvariant()}: {h.Reason}");
+        if (state == InspectionServiceState.Running && line?.Health.Fault is { } fault)
+            problems.Add($"inspection {_config.Name}: fault (stack light red): {fault}");
+        return problems;
+    }
+
+    /// <summary>The line's counters and state for telemetry and /api/status.</summary>
+    public void WriteStats(Utf8JsonWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        InspectionServiceState state;
+        string? reason;
+        InspectionLine? line;
+        StackLight? light;
+        lock (_lock) (state, reason, line, light) = (_state, _reason, _line, _light);
+        w.WriteStartObject(_config.Name);
+        w.WriteString("state", state switch
+        {
+            InspectionServiceState.WaitingForDevices => "waiting_for_devices",
+            _ => state.ToString().ToLowerInvariant(),
+        });
+        if (reason is not null) w.WriteString("reason", reason);
+        w.WriteNumber("parts", _parts.Value);
+        w.WriteNumber("defective", Interlocked.Read(ref _defective));
+        w.WriteNumber("rejects", _rejects.Value);
+        w.WriteNumber("late", _late.Value);
+        w.WriteNumber("errors", _errors.Value);
+        w.WriteNumber("device_retries", _deviceRetries);
+        if (_decision.Count > 0) w.WriteNumber("decision_ms_mean", Math.Round(_decision.Sum / _decision.Count * 1000, 2));
+        if (line is not null)
+        {
+            w.WriteNumber("yield_rolling", Math.Round(line.Health.RollingYield, 4));
+            w.WriteString("stack_light", (light?.Color ?? line.Health.Color).ToString().ToLowerInvariant());
+            if (line.Health.Fault is { } fault) w.WriteString("fault", fault);
+        }
+        w.WriteStartObject("defects");
+        var labels = _inspector?.Labels ?? [];
+        for (int i = 0; i < _defectsByClass.Length && i < labels.Count; i++) w.WriteNumber(labels[i], _defectsByClass[i].Value);
+        w.WriteEndObject();
+        if (_source?.Health is { } h)
+        {
+            w.WriteStartObject("camera");
+            w.WriteString("state", h.State.ToString().ToLowerInvariant());
+            if (h.Reason is not null) w.WriteString("reason", h.Reason);
+            w.WriteNumber("frames", h.Frames);
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    private void SetState(InspectionServiceState state, string? reason)
+    {
+        lock (_lock) (_state, _reason) = (state, reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_source is not null) await _source.DisposeAsync();
+        _detector?.Dispose();
+    }
+
+    /// <summary>The lines one run of the line holds; disposing switches the outputs off and releases the chip.</summary>
+    private sealed record Devices(IGpioChip Chip, DigitalInput PhotoEye, DigitalOutput Reject, StackLight? Light) : IDisposable
+    {
+        public void Dispose()
+        {
+            Light?.Dispose();
+            Reject.Dispose();
+            PhotoEye.Dispose();
+            Chip.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Inspection {Line}: model {Model} loaded and warmed (classes {Classes})")]
+        public static partial void ModelLoaded(ILogger logger, string line, string model, string classes);
+
+        [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Inspection {Line}: running on {Chip} (photo-eye line {PhotoEye}, reject line {Reject}, reject delay {DelayMs} ms)")]
+        public static partial void Running(ILogger logger, string line, string chip, int photoEye, int reject, double delayMs);
+
+        [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Inspection {Line}: cannot open GPIO {Chip}: {Error}. Retrying in {Seconds} s. Fix: check the chip exists (ls /dev/gpiochip*, gpiodetect), that the agent's user is in the gpio group, and {Key}.gpio in the config")]
+        public static partial void DevicesMissing(ILogger logger, string line, string chip, string error, double seconds, string key);
+
+        [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Inspection {Line}: GPIO lost while running: {Error}; reopening")]
+        public static partial void DevicesLost(ILogger logger, string line, string error);
+
+        [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Inspection {Line}: part not inspected (fail-safe policy applies): {Error}")]
+        public static partial void PartFailed(ILogger logger, string line, string error);
+
+        [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Inspection {Line}: could not wait for the last reject pulse: {Error}")]
+        public static partial void SettleFailed(ILogger logger, string line, string error);
+
+        [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Inspection {Line} stopped")]
+        public static partial void Crashed(ILogger logger, string line, Exception exception);
+    }
+}

@@ -1,0 +1,43 @@
+using Edge.Agent.Config;
+using Edge.Agent.Devices.Simulation;
+using Edge.Agent.Diagnostics;
+
+namespace Edge.Agent.Tests.Inspection;
+
+public sealed class InspectionDoctorTests
+{
+    private static AgentConfig Config(string chip, int reject = 27, string model = "defect") => AgentConfig.Parse($$"""
+        { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", "model": "{{model}}",
+            "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "chip": "{{chip}}", "photoEye": 17, "reject": {{reject}} } } ] } }
+        """, "/etc/edge/agent.json");
+
+    [Fact]
+    public void Doctor_passes_a_line_whose_model_loads_and_whose_chip_has_every_line()
+    {
+        var checks = Doctor.InspectionChecks(Config("/dev/gpiochip0"), _ => new SimulatedGpioChip()).ToDictionary(c => c.Name);
+        Assert.Equal(CheckStatus.Ok, checks["inspection line1 model"].Status);
+        Assert.Contains("scratch", checks["inspection line1 model"].Detail);
+        Assert.Equal(CheckStatus.Ok, checks["inspection line1 gpio"].Status);
+        Assert.Contains("photoEye 17, reject 27", checks["inspection line1 gpio"].Detail);
+    }
+
+    [Fact]
+    public void Doctor_fails_a_missing_chip_naming_it_with_the_fix()
+    {
+        var check = Doctor.InspectionChecks(Config("/dev/gpiochip-doctor-missing")).Single(c => c.Name == "inspection line1 gpio");
+        Assert.Equal(CheckStatus.Fail, check.Status);
+        Assert.Contains("/dev/gpiochip-doctor-missing", check.Detail);
+        Assert.Contains("gpiodetect", check.Fix);
+    }
+
+    [Fact]
+    public void Doctor_fails_a_line_number_the_chip_does_not_have_and_a_model_that_is_not_there()
+    {
+        var checks = Doctor.InspectionChecks(Config("/dev/gpiochip0", reject: 60, model: "/nonexistent/m.onnx"), _ => new SimulatedGpioChip()).ToDictionary(c => c.Name);
+        Assert.Equal(CheckStatus.Fail, checks["inspection line1 gpio"].Status);
+        Assert.Contains("reject = 60", checks["inspection line1 gpio"].Detail);
+        Assert.Contains("0..53", checks["inspection line1 gpio"].Detail);
+        Assert.Equal(CheckStatus.Fail, checks["inspection line1 model"].Status);
+        Assert.Contains("inspection.lines[0].model", checks["inspection line1 model"].Detail);
+    }
+}

@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Edge.Agent.Cli;
+using Edge.Agent.Config;
+using Edge.Agent.Devices;
+using Edge.Agent.Devices.Simulation;
+using Edge.Agent.Hosting;
+using Edge.Agent.Inspection;
+using Edge.Agent.Metrics;
+using Edge.Agent.Mqtt;
+using Edge.Agent.Outbox;
+using Edge.Agent.Tests.Support;
+using Edge.Models.Detection;
+using Edge.Models.Imaging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Det = Edge.Models.Detection.Detection;
+
+namespace Edge.Agent.Tests.Inspection;
+
+/// <summary>
+/// The real <see cref="InspectionService"/> on a simulated GPIO chip, with the real defect model, a folder of held-out
+/// images as the camera in trigger mode, a real SQLite outbox, the agent's outbox publisher and a real mosquitto.
+/// </summary>
+public sealed class InspectionServiceTests : IDisposable
+{
+    private const int PhotoEye = 17, Reject = 27, Green = 5, Amber = 6, Red = 13;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-inspection-service-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string ModelPath => DetectCommand.ResolveModel("defect", DetectCommand.SearchRoots());
+
+    /// <summary>Copies the first <paramref name="count"/> held-out images into a parts folder; returns their names in the order the source serves them.</summary>
+    private string[] CopyParts(int count)
+    {
+        var heldout = Path.Combine(Path.GetDirectoryName(ModelPath)!, "heldout");
+        var parts = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
+        var names = Directory.GetFiles(heldout, "*.jpg").Order(StringComparer.Ordinal).Take(count).Select(Path.GetFileName).ToArray();
+        foreach (var n in names) File.Copy(Path.Combine(heldout, n!), Path.Combine(parts, n!));
+        return names!;
+    }
+
+    private InspectionLineConfig LineConfig(string chip = "/dev/gpiochip-sim")
+    {
+        var json = $$"""
+            { "device": { "id": "press-07" }, "mqtt": { "host": "127.0.0.1" }, "outbox": { "path": "state/outbox.db" },
+              "inspection": { "lines": [ { "name": "line1", "model": "defect",
+                "camera": { "type": "images", "path": "parts", "loop": true },
+                "gpio": { "chip": "{{chip}}", "photoEye": {{PhotoEye}}, "reject": {{Reject}}, "stackLight": { "green": {{Green}}, "amber": {{Amber}}, "red": {{Red}} } },
+                "rules": { "minScore": 0.25 },
+                "timing": { "rejectDelayMs": 500, "pulseMs": 40, "actuatorLeadMs": 20, "latePolicy": "reject" },
+                "light": { "amberYieldBelow": 0.2 },
+                "snapshots": { "path": "state/defects" } } ] } }
+            """;
+        var config = AgentConfig.Parse(json, Path.Combine(_dir, "agent.json"));
+        return config.Inspection!.Lines[0];
+    }
+
+    /// <summary>Which parts the detector itself judges defective under the line's rules (the reference the gate must follow).</summary>
+    private static bool[] JudgedDefective(string folder, string[] names, InspectionOptions options)
+    {
+        using var detector = ObjectDetector.Load(ModelPath, new DetectionOptions { Confidence = 0.25f });
+        var rules = new DecisionRules(options, detector.Labels.Names);
+        using var image = new ImageBuffer();
+        var detections = new List<Det>();
+        var byClass = new int[detector.Labels.Names.Count];
+        return names.Select(n =>
+        {
+            ImageCodec.Load(Path.Combine(folder, n), image, PixelFormat.Rgb24);
+            detections.Clear();
+            detector.DetectInto(image, detections);
+            return rules.Judge(detections, byClass) > 0;
+        }).ToArray();
+    }
+
+    /// <summary>Collects what arrives under the line's topics and lets a test wait for what it expects.</summary>
+    private sealed class TopicCollector : IAsyncDisposable
+    {
+        private readonly MqttClient _client;
+        private readonly Task _pump;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly SemaphoreSlim _arrived = new(0);
+        public ConcurrentQueue<(string Topic, JsonElement Body)> Messages { get; } = new();
+
+        private TopicCollector(MqttClient client)
+        {
+            _client = client;
+            _pump = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var m in client.Messages.ReadAllAsync(_stop.Token))
+                    {
+                        Messages.Enqueue((m.Topic, JsonDocument.Parse(m.Payload).RootElement.Clone()));
+                        _arrived.Release();
+                    }
+                }
+                catch (OperationCanceledException) { }
+            });
+        }
+
+        public static async Task<TopicCollector> StartAsync(MosquittoBroker broker, string filter)
+        {
+            var client = new MqttClient(broker.ClientOptions("inspection-collector") with { CleanStart = false });
+            client.Start();
+            await client.WaitForStateAsync(MqttConnectionState.Connected);
+            await client.SubscribeAsync(filter, 1);
+            return new TopicCollector(client);
+        }
+
+        public List<JsonElement> On(string topic) => Messages.Where(m => m.Topic == topic).Select(m => m.Body).ToList();
+
+        public async Task WaitUntilAsync(Func<TopicCollector, bool> done, string what, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (!done(this))
+            {
+                var left = deadline - DateTime.UtcNow;
+                if ((left <= TimeSpan.Zero || !await _arrived.WaitAsync(left)) && !done(this))
+                    throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds} s; got {string.Join(", ", Messages.Select(m => m.Topic))}");
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            await _pump;
+            await _client.DisposeAsync();
+        }
+    }
+
+    /// <summary>The agent's outbox → MQTT path: a real SQLite outbox, its publisher and a client of the broker.</summary>
+    private sealed class OutboxToBroker : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _publishing;
+        public Edge.Agent.Outbox.Outbox Outbox { get; }
+        public MqttClient Client { get; }
+        public OutboxPublisher Publisher { get; }
+
+        public OutboxToBroker(string path, MosquittoBroker broker, MetricsRegistry metrics)
+        {
+            Outbox = Edge.Agent.Outbox.Outbox.Open(new OutboxOptions { Path = path });
+            Client = new MqttClient(broker.ClientOptions("press-07") with { CleanStart = false });
+            Client.Start();
+            Publisher = new OutboxPublisher(Outbox, Client, metrics, NullLogger.Instance);
+            _publishing = Publisher.RunAsync(_stop.Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            try { await _publishing; } catch (OperationCanceledException) { }
+            await Client.DisposeAsync();
+            await Outbox.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Photo_eye_pulses_reject_exactly_the_parts_the_detector_judges_defective_and_each_reaches_the_broker()
+    {
+        var names = CopyParts(8);
+        var config = LineConfig();
+        var judged = JudgedDefective(Path.Combine(_dir, "parts"), names, config.Options);
+        Assert.Contains(true, judged);
+        Assert.Contains(false, judged);
+
+        using var broker = MosquittoBroker.Start(null);
+        await using var collector = await TopicCollector.StartAsync(broker, "edge/press-07/inspection/#");
+        var metrics = new MetricsRegistry();
+        Directory.CreateDirectory(Path.Combine(_dir, "state"));
+        await using var outbox = new OutboxToBroker(Path.Combine(_dir, "state", "outbox.db"), broker, metrics);
+
+        // A PNP photo-eye: high while a part breaks the beam, 20 ms per part, a part every 300 ms.
+        using var chip = new SimulatedGpioChip();
+        long first = chip.NowNs + 200_000_000;
+        var beams = Enumerable.Range(0, names.Length).Select(i => first + i * 300_000_000L).ToArray();
+        foreach (var b in beams) chip.ScriptPulse(PhotoEye, b, 20_000_000, level: true);
+
+        var sink = new OutboxInspectionSink(outbox.Outbox, "edge", "press-07");
+        await using var service = new InspectionService(config, sink, metrics, NullLogger.Instance,
+            path => path == "/dev/gpiochip-sim" ? chip : throw new DeviceException($"{path}: no such chip"));
+        var verdicts = new ConcurrentQueue<PartVerdict>();
+        var allInspected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.PartInspected += v => { verdicts.Enqueue(v); if (verdicts.Count == names.Length) allInspected.TrySetResult(); };
+        service.Load();
+
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        await allInspected.Task.WaitAsync(Wait);
+        int defective = judged.Count(j => j);
+        string defectTopic = "edge/press-07/inspection/line1/defect", summaryTopic = "edge/press-07/inspection/line1/summary";
+        await collector.WaitUntilAsync(c => c.On(defectTopic).Count >= defective, $"{defective} defect events", Wait);
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+        Assert.Equal(InspectionServiceState.Stopped, service.State);
+        await sink.WhenCommittedAsync();
+        await collector.WaitUntilAsync(c => c.On(summaryTopic).Sum(s => s.GetProperty("minute").GetProperty("parts").GetInt64()) >= names.Length,
+            "a summary counting every part", Wait);
+
+        // The gate followed the detector: a 40 ms pulse at trigger + 500 ms for each part it judged defective, none otherwise.
+        var byPart = verdicts.OrderBy(v => v.PartId).ToList();
+        Assert.Equal(beams, byPart.Select(v => v.TriggerNs));
+        Assert.Equal(judged, byPart.Select(v => v.Defective));
+        Assert.All(byPart, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
+        var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
+        var expected = beams.Where((_, i) => judged[i]).Select(b => b + 500_000_000L).ToList();
+        Assert.Equal(expected.Count, pulses.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.InRange(pulses[i].Start - expected[i], -1_000_000, 1_000_000);
+            Assert.Equal(40_000_000, pulses[i].Width);
+        }
+        Assert.False(chip.History(Reject)[^1].Value, "the reject output is off after stop");
+
+        // One defect event per defective part, each with its snapshot on disk; the summary counts every part.
+        var events = collector.On(defectTopic).DistinctBy(e => e.GetProperty("part").GetInt64()).ToList();
+        Assert.Equal(byPart.Where(v => v.Defective).Select(v => v.PartId), events.Select(e => e.GetProperty("part").GetInt64()));
+        foreach (var e in events)
+        {
+            Assert.Equal(1, e.GetProperty("schema").GetInt32());
+            Assert.Equal("rejected", e.GetProperty("outcome").GetString());
+            Assert.NotEqual(0, e.GetProperty("defects").GetArrayLength());
+            var snapshot = e.GetProperty("snapshot").GetString()!;
+            Assert.True(File.Exists(Path.Combine(_dir, "state", "defects", snapshot)), snapshot);
+        }
+        var summaries = collector.On(summaryTopic);
+        Assert.Equal(defective, summaries.Sum(s => s.GetProperty("minute").GetProperty("defective").GetInt64()));
+        Assert.Equal(defective, summaries.Sum(s => s.GetProperty("minute").GetProperty("rejected").GetInt64()));
+
+        var text = metrics.Render();
+        Assert.Contains($"edge_inspection_parts_total{{line=\"line1\"}} {names.Length}", text);
+        Assert.Contains($"edge_inspection_rejects_total{{line=\"line1\"}} {defective}", text);
+        Assert.Contains("edge_inspection_late_total{line=\"line1\"} 0", text);
+        Assert.Contains("edge_inspection_defects_total{line=\"line1\",class=\"scratch\"}", text);
+        Assert.Contains($"edge_inspection_decision_seconds_count{{line=\"line1\"}} {names.Length}", text);
+        Assert.Empty(service.Problems());
+    }
+
+    [Fact]
+    public async Task Defect_events_made_while_the_broker_is_down_arrive_once_it_is_back()
+    {
+        var names = CopyParts(6);
+        var config = LineConfig();
+        var judged = JudgedDefective(Path.Combine(_dir, "parts"), names, config.Options);
+        int defective = judged.Count(j => j);
+        Assert.NotEqual(0, defective);
+
+        using var broker = MosquittoBroker.Start(new MosquittoBrokerOptions { Persistence = true });
+        await using var collector = await TopicCollector.StartAsync(broker, "edge/press-07/inspection/#");
+        var metrics = new MetricsRegistry();
+        Directory.CreateDirectory(Path.Combine(_dir, "state"));
+        await using var outbox = new OutboxToBroker(Path.Combine(_dir, "state", "outbox.db"), broker, metrics);
+        await outbox.Client.WaitForStateAsync(MqttConnectionState.Connected);
+        broker.Stop();
+
+        using var chip = new SimulatedGpioChip();
+        for (int i = 0; i < names.Length; i++) chip.ScriptPulse(PhotoEye, chip.NowNs + 200_000_000 + i * 300_000_000L, 20_000_000, level: true);
+        var sink = new OutboxInspectionSink(outbox.Outbox, "edge", "press-07");
+        await using var service = new InspectionService(config, sink, metrics, NullLogger.Instance, _ => chip);
+        int inspected = 0;
+        var allInspected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.PartInspected += _ => { if (Interlocked.Increment(ref inspected) == names.Length) allInspected.TrySetResult(); };
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        await allInspected.Task.WaitAsync(Wait);
+        await sink.WhenCommittedAsync();
+        Assert.True(outbox.Publisher.Pending >= defective, $"{outbox.Publisher.Pending} events wait in the outbox while the broker is down");
+
+        broker.Start();
+        string defectTopic = "edge/press-07/inspection/line1/defect";
+        await collector.WaitUntilAsync(c => c.On(defectTopic).Select(e => e.GetProperty("part").GetInt64()).Distinct().Count() >= defective,
+            $"{defective} defect events after the outage", Wait);
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+        Assert.Equal(Enumerable.Range(0, names.Length).Where(i => judged[i]).Select(i => (long)i + 1),
+            collector.On(defectTopic).Select(e => e.GetProperty("part").GetInt64()).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task A_missing_gpio_chip_is_reported_by_name_and_retried_until_it_appears()
+    {
+        CopyParts(1);
+        var config = LineConfig("/dev/gpiochip9");
+        var metrics = new MetricsRegistry();
+        using var chip = new SimulatedGpioChip();
+        int attempts = 0;
+        var retried = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var plugged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IGpioChip Open(string path)
+        {
+            if (Interlocked.Increment(ref attempts) == 1) throw new DeviceException($"{path}: open failed: No such file or directory (errno 2)");
+            // The second attempt comes after the backoff: hold it until the test has looked at the health.
+            retried.TrySetResult();
+            plugged.Task.Wait(Wait);
+            return chip;
+        }
+        await using var service = new InspectionService(config, null, metrics, NullLogger.Instance, Open);
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.Running += () => running.TrySetResult();
+        service.Load();
+
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        await retried.Task.WaitAsync(Wait);
+        var problem = Assert.Single(service.Problems(), p => p.Contains("GPIO", StringComparison.Ordinal));
+        Assert.Contains("inspection line1", problem);
+        Assert.Contains("/dev/gpiochip9", problem);
+        Assert.Equal(InspectionServiceState.WaitingForDevices, service.State);
+
+        plugged.SetResult();
+        await running.Task.WaitAsync(Wait);
+        Assert.Equal(InspectionServiceState.Running, service.State);
+        Assert.DoesNotContain(service.Problems(), p => p.Contains("GPIO", StringComparison.Ordinal));
+        Assert.True(chip.IsRequested(PhotoEye) && chip.IsRequested(Reject) && chip.IsRequested(Green));
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+        Assert.False(chip.IsRequested(Reject), "the lines are released on stop");
+    }
+}
