@@ -12,7 +12,8 @@ public class GpioTimerThreadTests
         var clock = MonotonicGpioClock.Monotonic;
         var fired = new ConcurrentQueue<(int Id, long AtNs, long DueNs)>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long start = clock.NowNs;
+        // Far enough ahead that all five are queued before the first is due, even on a loaded machine.
+        long start = clock.NowNs + 500_000_000L;
         // Scheduled out of order; the fourth is cancelled before its time.
         int[] offsetsMs = [40, 10, 30, 20, 5];
         var handles = new List<IDisposable>();

@@ -81,15 +81,18 @@ public sealed class EventCollector : IAsyncDisposable
         });
     }
 
-    public static async Task<EventCollector> StartAsync(MosquittoBroker broker, MqttTlsOptions? tls = null)
+    public static async Task<EventCollector> StartAsync(MosquittoBroker broker, MqttTlsOptions? tls = null, string filter = "edge/kiosk-01/#")
     {
         var options = broker.ClientOptions("e2e-collector-" + Guid.NewGuid().ToString("N")[..8]) with { CleanStart = false, Tls = tls };
         var client = new MqttClient(options);
         client.Start();
         await client.WaitForStateAsync(MqttConnectionState.Connected);
-        await client.SubscribeAsync("edge/kiosk-01/#", 1);
+        await client.SubscribeAsync(filter, 1);
         return new EventCollector(client);
     }
+
+    /// <summary>The bodies that arrived on exactly <paramref name="topic"/>, in arrival order.</summary>
+    public List<JsonElement> On(string topic) => Messages.Where(m => m.Topic == topic).Select(m => m.Body).ToList();
 
     public long Dropped => _client.DroppedMessages;
 

@@ -9,6 +9,7 @@ using Edge.Agent.Inspection;
 using Edge.Agent.Metrics;
 using Edge.Agent.Mqtt;
 using Edge.Agent.Outbox;
+using Edge.Agent.Tests.EndToEnd;
 using Edge.Agent.Tests.Support;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
@@ -74,62 +75,6 @@ public sealed class InspectionServiceTests : IDisposable
         }).ToArray();
     }
 
-    /// <summary>Collects what arrives under the line's topics and lets a test wait for what it expects.</summary>
-    private sealed class TopicCollector : IAsyncDisposable
-    {
-        private readonly MqttClient _client;
-        private readonly Task _pump;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly SemaphoreSlim _arrived = new(0);
-        public ConcurrentQueue<(string Topic, JsonElement Body)> Messages { get; } = new();
-
-        private TopicCollector(MqttClient client)
-        {
-            _client = client;
-            _pump = Task.Run(async () =>
-            {
-                try
-                {
-                    await foreach (var m in client.Messages.ReadAllAsync(_stop.Token))
-                    {
-                        Messages.Enqueue((m.Topic, JsonDocument.Parse(m.Payload).RootElement.Clone()));
-                        _arrived.Release();
-                    }
-                }
-                catch (OperationCanceledException) { }
-            });
-        }
-
-        public static async Task<TopicCollector> StartAsync(MosquittoBroker broker, string filter)
-        {
-            var client = new MqttClient(broker.ClientOptions("inspection-collector") with { CleanStart = false });
-            client.Start();
-            await client.WaitForStateAsync(MqttConnectionState.Connected);
-            await client.SubscribeAsync(filter, 1);
-            return new TopicCollector(client);
-        }
-
-        public List<JsonElement> On(string topic) => Messages.Where(m => m.Topic == topic).Select(m => m.Body).ToList();
-
-        public async Task WaitUntilAsync(Func<TopicCollector, bool> done, string what, TimeSpan timeout)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (!done(this))
-            {
-                var left = deadline - DateTime.UtcNow;
-                if ((left <= TimeSpan.Zero || !await _arrived.WaitAsync(left)) && !done(this))
-                    throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds} s; got {string.Join(", ", Messages.Select(m => m.Topic))}");
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            await _pump;
-            await _client.DisposeAsync();
-        }
-    }
-
     /// <summary>The agent's outbox → MQTT path: a real SQLite outbox, its publisher and a client of the broker.</summary>
     private sealed class OutboxToBroker : IAsyncDisposable
     {
@@ -167,7 +112,7 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.Contains(false, judged);
 
         using var broker = MosquittoBroker.Start(null);
-        await using var collector = await TopicCollector.StartAsync(broker, "edge/press-07/inspection/#");
+        await using var collector = await EventCollector.StartAsync(broker, filter: "edge/press-07/inspection/#");
         var metrics = new MetricsRegistry();
         Directory.CreateDirectory(Path.Combine(_dir, "state"));
         await using var outbox = new OutboxToBroker(Path.Combine(_dir, "state", "outbox.db"), broker, metrics);
@@ -248,7 +193,7 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.NotEqual(0, defective);
 
         using var broker = MosquittoBroker.Start(new MosquittoBrokerOptions { Persistence = true });
-        await using var collector = await TopicCollector.StartAsync(broker, "edge/press-07/inspection/#");
+        await using var collector = await EventCollector.StartAsync(broker, filter: "edge/press-07/inspection/#");
         var metrics = new MetricsRegistry();
         Directory.CreateDirectory(Path.Combine(_dir, "state"));
         await using var outbox = new OutboxToBroker(Path.Combine(_dir, "state", "outbox.db"), broker, metrics);
