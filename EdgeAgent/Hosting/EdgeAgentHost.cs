@@ -359,6 +359,8 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
             if (s.State == PipelineState.Running && !waitingOnSource && now - p.LastProgressAt > limit) stuck.Add(p.Name);
         }
         if (_kiosk is { } kiosk && kiosk.TimeInStep > limit + kiosk.LongestPlannedWait) stuck.Add(KioskStuck);
+        foreach (var line in _inspection)
+            if (line.TimeInTurn > limit + line.Config.Options.RejectDelay) stuck.Add($"inspection line {line.Name}");
         return stuck;
     }
 
@@ -383,7 +385,9 @@ public sealed partial class EdgeAgentHost : IAsyncDisposable, IAgentControl
                 reasons.Add($"pipeline {p.Name}: source {s.Source.State.ToString().ToLowerInvariant()}: {s.Source.Reason}");
         }
         foreach (var name in StuckPipelines(_notifier.WatchdogInterval ?? TimeSpan.FromSeconds(30)))
-            reasons.Add(name == KioskStuck ? "the kiosk is stuck in one step" : $"pipeline {name} makes no progress");
+            reasons.Add(name == KioskStuck ? "the kiosk is stuck in one step"
+                : name.StartsWith("inspection line ", StringComparison.Ordinal) ? $"{name} is stuck on one part"
+                : $"pipeline {name} makes no progress");
         if (_kiosk is not null) reasons.AddRange(_kiosk.Problems());
         reasons.AddRange(InspectionProblems());
         if (_mqtt is not null && _mqtt.State != MqttConnectionState.Connected)

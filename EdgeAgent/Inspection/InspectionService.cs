@@ -218,6 +218,7 @@ public sealed partial class InspectionService : IAsyncDisposable
             while (!ct.IsCancellationRequested)
             {
                 long waitStarted = Stopwatch.GetTimestamp();
+                Volatile.Write(ref _loopTimestamp, waitStarted);
                 if (!devices.PhotoEye.TryWaitForPress(IdlePoll, out long edgeNs))
                 {
                     line.FlushSummary(devices.Chip.NowNs);
@@ -331,6 +332,22 @@ public sealed partial class InspectionService : IAsyncDisposable
     }
 
     /// <summary>What is wrong with the line, one reason per problem, each naming the line and the device (empty when healthy).</summary>
+    private long _loopTimestamp;
+
+    /// <summary>
+    /// How long the line's thread has been inside one turn of its loop (one photo-eye wait of at most
+    /// <see cref="IdlePoll"/>, or one part); null while it is not serving parts. The agent withholds the
+    /// systemd watchdog ping when this passes the watchdog interval.
+    /// </summary>
+    public TimeSpan? TimeInTurn
+    {
+        get
+        {
+            long last = Volatile.Read(ref _loopTimestamp);
+            return State == InspectionServiceState.Running && last != 0 ? Stopwatch.GetElapsedTime(last) : null;
+        }
+    }
+
     public List<string> Problems()
     {
         var problems = new List<string>();
