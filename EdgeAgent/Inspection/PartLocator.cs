@@ -5,9 +5,9 @@ namespace Edge.Agent.Inspection;
 
 /// <summary>
 /// Finds parts in a continuous-mode frame without a model: the parts are much brighter than the belt. The frame is
-/// sampled on a grid of <see cref="Step"/>-pixel cells (one gray value per cell, at its centre), cells brighter than
-/// <see cref="Threshold"/> are joined into 8-connected blobs, blobs smaller than <see cref="MinCells"/> are dropped
-/// (glints, dust), and blobs whose boxes lie within <see cref="MergeGapPx"/> of each other (a dark defect splitting a part) are merged. Boxes are in frame pixels.
+/// sampled on a grid of <see cref="Step"/>-pixel cells (one gray value per cell, at its centre), cells brighter than the
+/// belt (the frame's median cell) by <see cref="Contrast"/>, or than a fixed <see cref="Threshold"/>, are joined into 8-connected blobs, blobs smaller than <see cref="MinCells"/> are dropped
+/// (glints, dust), as are blobs thinner than <see cref="MinSidePx"/> (a rail along the belt), and blobs whose boxes lie within <see cref="MergeGapPx"/> of each other (a dark defect splitting a part) are merged. Boxes are in frame pixels.
 /// Buffers are reused: once they have grown to the frame size, locating allocates nothing.
 /// </summary>
 public sealed class PartLocator
@@ -18,8 +18,14 @@ public sealed class PartLocator
 
     /// <summary>Cell size in pixels (the downscale factor).</summary>
     public int Step { get; init; } = 4;
-    /// <summary>Gray level (0..255) above which a cell belongs to a part.</summary>
-    public byte Threshold { get; init; } = 100;
+    /// <summary>Fixed gray level (1..255) above which a cell belongs to a part; 0 (default) = adaptive, see <see cref="Contrast"/>.</summary>
+    public byte Threshold { get; init; }
+    /// <summary>Adaptive threshold: a cell belongs to a part when it is this much brighter than the frame's median cell (the belt, which fills most of the frame).</summary>
+    public int Contrast { get; init; } = 45;
+    /// <summary>The threshold used for the last frame.</summary>
+    public int LastThreshold { get; private set; }
+    /// <summary>Blobs narrower or shorter than this (pixels) are not parts: a bright rail or belt edge along the frame.</summary>
+    public int MinSidePx { get; init; } = 24;
     /// <summary>Blobs whose boxes are at most this many pixels apart are one part (a dark crack or hole splits a part).</summary>
     public int MergeGapPx { get; init; } = 16;
     /// <summary>Fewest cells a blob needs to be a part.</summary>
@@ -39,6 +45,8 @@ public sealed class PartLocator
         int bpp = frame.BytesPerPixel;
         bool gray = frame.Format == PixelFormat.Gray8;
         int half = Step / 2;
+        Span<int> histogram = stackalloc int[256];
+        histogram.Clear();
         for (int gy = 0; gy < gh; gy++)
         {
             var row = frame.Row(gy * Step + half);
@@ -46,9 +54,19 @@ public sealed class PartLocator
             {
                 int o = (gx * Step + half) * bpp;
                 int v = gray ? row[o] : (row[o] + 2 * row[o + 1] + row[o + 2]) >> 2;
-                _bright[gy * gw + gx] = v > Threshold ? (byte)1 : (byte)0;
+                _bright[gy * gw + gx] = (byte)v; // the gray level for now; replaced by 0/1 below
+                histogram[v]++;
             }
         }
+        int threshold = Threshold;
+        if (threshold == 0)
+        {
+            int median = 0;
+            for (int seen = 0; median < 255 && (seen += histogram[median]) < (n + 1) / 2; median++) { }
+            threshold = Math.Min(254, median + Contrast);
+        }
+        LastThreshold = threshold;
+        for (int i = 0; i < n; i++) _bright[i] = _bright[i] > threshold ? (byte)1 : (byte)0;
         for (int start = 0; start < n; start++)
         {
             if (_bright[start] != 1) continue;
@@ -80,7 +98,7 @@ public sealed class PartLocator
                     }
                 }
             }
-            if (cells >= MinCells)
+            if (cells >= MinCells && (maxX - minX + 1) * Step >= MinSidePx && (maxY - minY + 1) * Step >= MinSidePx)
                 _raw.Add(RectangleF.FromLTRB(minX * Step, minY * Step, (maxX + 1) * Step, (maxY + 1) * Step));
         }
         // Merge blobs whose boxes overlap or touch: one part split by a dark defect is still one part.
