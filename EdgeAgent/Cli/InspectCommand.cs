@@ -15,12 +15,15 @@ namespace Edge.Agent.Cli;
 internal static class InspectCommand
 {
     public const string Usage = """
-        usage: edge inspect --sim [--parts N] [--model defect|PATH] [--int8] [--speed M/S] [--late-policy reject|pass] [--seed S]
+        usage: edge inspect --sim [--continuous] [--parts N] [--model defect|PATH] [--int8] [--speed M/S] [--late-policy reject|pass] [--seed S]
 
         Runs the inspection line on a synthetic conveyor against the GPIO simulator. Each part is a held-out image
         (defective when its labels hold a defect box); the photo-eye fires as it passes, the part is captured and
         inspected with the real model, and the reject actuator is pulsed the reject delay after the trigger. Compute
         time is measured and laid onto the virtual clock, so late decisions are real.
+          --continuous          continuous mode: no photo-eye; each part image slides through a 640-wide belt frame
+                                (12 frames in view, 50 fps), parts are found as bright blobs, tracked across frames and
+                                inspected once when they cross the frame's middle; the reject delay runs from the crossing
           --parts N             parts on the belt (default 200)
           --model NAME|PATH     detection model (default defect → models/defect/defect.onnx)
           --int8                the model's INT8 file (models/NAME/NAME-int8.onnx)
@@ -57,6 +60,7 @@ internal static class InspectCommand
         var snapshotDir = cl.Value("snapshots");
         int threads = cl.Int("threads", 0, 0, 256);
         bool quiet = cl.Flag("quiet");
+        bool continuous = cl.Flag("continuous");
         cl.RejectUnknown();
 
         var modelPath = DetectionModels.Resolve(modelName, int8);
@@ -104,6 +108,9 @@ internal static class InspectCommand
         var sink = new RecordingInspectionSink();
         var epoch = new DateTimeOffset(2025, 1, 6, 6, 0, 0, TimeSpan.Zero);
         long originNs = chip.NowNs;
+        if (continuous)
+            return RunContinuous(stdout, options, conveyor, detector, set, jpegs, truth, partCount, light, reject, chip, sink, epoch, modelPath, quiet);
+
         var line = new InspectionLine(options, chip, reject, camera, new DetectorInspector(detector), light, sink,
             wallClock: ns => epoch.AddTicks((ns - originNs) / 100));
 
@@ -130,6 +137,54 @@ internal static class InspectCommand
         }
         Summary(stdout, report, line, light, sink, allocated, wall.Elapsed, modelPath);
         return report.GateMissed == 0 && report.GateWrong == 0 ? 0 : 1;
+    }
+
+    private static int RunContinuous(TextWriter stdout, InspectionOptions options, ConveyorSettings conveyor, ObjectDetector detector,
+        LabelledImageSet set, byte[][] jpegs, bool[] truth, int partCount, StackLight light, Edge.Agent.Devices.DigitalIo.DigitalOutput reject,
+        SimulatedGpioChip chip, RecordingInspectionSink sink, DateTimeOffset epoch, string modelPath, bool quiet)
+    {
+        var images = new ImageBuffer[jpegs.Length];
+        try
+        {
+            for (int i = 0; i < jpegs.Length; i++)
+            {
+                images[i] = new ImageBuffer();
+                ImageCodec.Decode(jpegs[i], images[i], PixelFormat.Rgb24);
+                if (images[i].Width != images[0].Width || images[i].Height != images[0].Height)
+                    throw new UsageException($"--continuous needs held-out images of one size: {set.Images[i].File} is {images[i].Width}×{images[i].Height}, the first {images[0].Width}×{images[0].Height}");
+            }
+            int w = images[0].Width, h = images[0].Height;
+            var camera = new BeltCameraSettings { FrameWidth = 2 * w, FrameHeight = h, PartWidth = w, Seed = conveyor.Seed };
+            var parts = ConveyorSimulation.Plan(partCount, truth, conveyor, chip.NowNs);
+            long originNs = chip.NowNs;
+            using var inspection = new ContinuousInspection(options, chip, reject, new DetectorInspector(detector), decisionLineX: w,
+                cropWidth: w, cropHeight: h, light: light, sink: sink, wallClock: ns => epoch.AddTicks((ns - originNs) / 100));
+            stdout.WriteLine($"edge inspect --sim --continuous: {partCount} parts from {set.Images.Count} held-out images sliding through {camera.FrameWidth}×{camera.FrameHeight} frames "
+                             + $"({camera.PixelsPerFrame} px/frame, {camera.FramesPerPart} frames in view, a frame every {camera.FramePeriod.TotalMilliseconds:0.#} ms), decision line x = {w}, "
+                             + $"model {Path.GetFileName(modelPath)}, reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms after the crossing, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
+                             + $"deadline crossing + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {options.LatePolicy}");
+            long a0 = GC.GetAllocatedBytesForCurrentThread();
+            var wall = Stopwatch.StartNew();
+            var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) => ContinuousConveyor.Paste(images[part.Image], frame, x), 27);
+            wall.Stop();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
+            var report = run.Conveyor;
+            if (!quiet)
+            {
+                stdout.WriteLine("rejected parts (time = virtual ms after the part crossed the decision line):");
+                foreach (var r in report.Parts.Where(r => r.Rejected))
+                    stdout.WriteLine($"  part {r.Part.Index,5} {set.Images[r.Part.Image].File,-10} truth {(r.Part.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - r.Part.BeamNs) / 1e6,8:0.000} ms, decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {r.Verdict.Outcome}");
+            }
+            stdout.WriteLine($"continuous: parts on the belt {run.PartsOnBelt}, counted by the tracker {run.Counted}, inspected at the line {run.Inspected}, not inspected {run.NotInspected}, "
+                             + $"inspected twice {run.InspectedTwice}, crossings matching no part {run.Unmatched}; frames {run.Frames} processed, {run.DroppedFrames} dropped (previous frame still being inspected)");
+            Summary(stdout, report, inspection.Line, light, sink, allocated, wall.Elapsed, modelPath);
+            bool countedOnce = run.Counted == partCount && run.Inspected == partCount && run.NotInspected == 0 && run.InspectedTwice == 0;
+            return countedOnce && report.GateMissed == 0 && report.GateWrong == 0 ? 0 : 1;
+        }
+        finally
+        {
+            foreach (var image in images) image?.Dispose();
+        }
     }
 
     private static void Summary(TextWriter o, ConveyorReport r, InspectionLine line, StackLight light, RecordingInspectionSink sink,

@@ -212,3 +212,169 @@ public static class ConveyorSimulation
         return (eye, reject, light);
     }
 }
+
+/// <summary>A synthetic belt seen by a camera in continuous mode: frame size, part image width, how parts slide through.</summary>
+public sealed record BeltCameraSettings
+{
+    public int FrameWidth { get; init; } = 640;
+    public int FrameHeight { get; init; } = 320;
+    /// <summary>Width of a part's image (the held-out images are 320 wide).</summary>
+    public int PartWidth { get; init; } = 320;
+    /// <summary>Frames in which a part is at least partly in view: sets the belt's pixels per frame.</summary>
+    public int FramesPerPart { get; init; } = 12;
+    /// <summary>Fewest pixels between one part's image and the next; each gap adds up to as much again (seeded).</summary>
+    public int GapPx { get; init; } = 64;
+    public TimeSpan FramePeriod { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>Gray level of the empty belt.</summary>
+    public byte Belt { get; init; } = 16;
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Belt motion per frame, a multiple of 4 pixels.</summary>
+    public int PixelsPerFrame => Math.Max(4, (FrameWidth + PartWidth) / FramesPerPart / 4 * 4);
+
+    public void Validate()
+    {
+        if (FrameWidth < PartWidth || FrameHeight < 8) throw new ArgumentException($"belt camera FrameWidth = {FrameWidth} is out of range (allowed: at least PartWidth {PartWidth})", nameof(FrameWidth));
+        if (FramesPerPart is < 2 or > 10_000) throw new ArgumentException($"belt camera FramesPerPart = {FramesPerPart} is out of range (allowed: 2..10000)", nameof(FramesPerPart));
+        if (GapPx < 8) throw new ArgumentException($"belt camera GapPx = {GapPx} is out of range (allowed: 8 or more, so blobs stay apart)", nameof(GapPx));
+        if (FramePeriod <= TimeSpan.Zero) throw new ArgumentException($"belt camera FramePeriod = {FramePeriod} is out of range (allowed: above 0)", nameof(FramePeriod));
+    }
+}
+
+/// <summary>What a continuous run produced: the parts as a <see cref="ConveyorReport"/> (trigger = crossing time) and the counts around it.</summary>
+public sealed record ContinuousReport(ConveyorReport Conveyor, int PartsOnBelt, long Counted, long Inspected, int NotInspected,
+    int InspectedTwice, long Frames, int DroppedFrames, int Unmatched);
+
+/// <summary>
+/// Continuous mode on the synthetic belt: parts slide left to right through a wider frame, several frames each; every
+/// frame is rendered (the part images pasted at their positions on a dark belt), timestamped on the virtual clock and
+/// handed to a <see cref="ContinuousInspection"/>. A frame whose time has passed while the previous one was being
+/// inspected is dropped, as a camera's would be. Crossings are matched to the part whose image centre is nearest the
+/// crossing box's centre; pulses to parts by crossing + delay (± 1 ms).
+/// </summary>
+public static class ContinuousConveyor
+{
+    /// <summary>Copies <paramref name="part"/> into <paramref name="frame"/> with its left edge at <paramref name="x"/>, vertically centred, clipped.</summary>
+    public static void Paste(ImageBuffer part, ImageBuffer frame, int x)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (part.Format != frame.Format) throw new ArgumentException($"part image is {part.Format}, the frame {frame.Format}", nameof(part));
+        int bpp = frame.BytesPerPixel;
+        int from = Math.Max(0, -x), to = Math.Min(part.Width, frame.Width - x);
+        if (to <= from) return;
+        int top = (frame.Height - part.Height) / 2;
+        for (int y = 0; y < part.Height; y++)
+        {
+            int fy = top + y;
+            if ((uint)fy >= (uint)frame.Height) continue;
+            part.Row(y).Slice(from * bpp, (to - from) * bpp).CopyTo(frame.Row(fy).Slice((x + from) * bpp));
+        }
+    }
+
+    public static ContinuousReport Run(SimulatedGpioChip chip, ContinuousInspection inspection, IReadOnlyList<SimulatedPart> parts,
+        BeltCameraSettings camera, PixelFormat format, Action<SimulatedPart, ImageBuffer, int> paste, int rejectLine)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        ArgumentNullException.ThrowIfNull(inspection);
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(paste);
+        camera.Validate();
+        int v = camera.PixelsPerFrame;
+        var rng = new Random(camera.Seed);
+        // Frame at which each part's left edge is at −PartWidth (just out of view on the left).
+        var entry = new long[parts.Count];
+        long k0 = 1;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            entry[i] = k0;
+            int pitch = camera.PartWidth + camera.GapPx + rng.Next(camera.GapPx + 1);
+            k0 += (pitch + v - 1) / v;
+        }
+        long lastFrame = parts.Count == 0 ? 0 : entry[^1] + (camera.FrameWidth + camera.PartWidth) / v + 2;
+        long periodNs = camera.FramePeriod.Ticks * 100;
+        long startNs = chip.NowNs + periodNs;
+        int XOf(int i, long k) => -camera.PartWidth + (int)((k - entry[i]) * v);
+
+        var verdicts = new PartVerdict?[parts.Count];
+        var crossingNs = new long[parts.Count];
+        int twice = 0, unmatched = 0, dropped = 0;
+        long currentFrame = 0;
+        void OnCross(CrossingVerdict c)
+        {
+            float cx = c.Box.Left + c.Box.Width / 2;
+            int best = -1;
+            float bestD = float.MaxValue;
+            for (int i = 0; i < parts.Count; i++)
+            {
+                int x = XOf(i, currentFrame);
+                if (x <= -camera.PartWidth || x >= camera.FrameWidth) continue;
+                float d = Math.Abs(x + camera.PartWidth / 2f - cx);
+                if (d < bestD) (best, bestD) = (i, d);
+            }
+            if (best < 0 || bestD > camera.PartWidth / 2f) { unmatched++; return; }
+            if (verdicts[best] is not null) { twice++; return; }
+            verdicts[best] = c.Verdict;
+            crossingNs[best] = c.Verdict.TriggerNs;
+        }
+        inspection.PartInspected += OnCross;
+        using var frame = new ImageBuffer(camera.FrameWidth, camera.FrameHeight, format);
+        try
+        {
+            int first = 0;
+            for (long k = 0; k <= lastFrame; k++)
+            {
+                long t = startNs + k * periodNs;
+                if (chip.NowNs > t) { dropped++; continue; }
+                chip.AdvanceTo(t);
+                currentFrame = k;
+                frame.Data.Fill(camera.Belt);
+                while (first < parts.Count && XOf(first, k) >= camera.FrameWidth) first++;
+                for (int i = first; i < parts.Count && entry[i] <= k; i++)
+                {
+                    int x = XOf(i, k);
+                    if (x > -camera.PartWidth && x < camera.FrameWidth) paste(parts[i], frame, x);
+                }
+                inspection.ProcessFrame(frame, t);
+            }
+        }
+        finally
+        {
+            inspection.PartInspected -= OnCross;
+        }
+        var options = inspection.Line.Options;
+        chip.AdvanceTo(chip.NowNs + (options.RejectDelay + options.PulseWidth + TimeSpan.FromSeconds(1)).Ticks * 100);
+
+        long delayNs = options.RejectDelay.Ticks * 100;
+        var pulses = ConveyorSimulation.Pulses(chip.History(rejectLine));
+        var byExpected = new SortedList<long, int>();
+        for (int i = 0; i < parts.Count; i++) if (verdicts[i] is not null) byExpected[crossingNs[i] + delayNs] = i;
+        var pulseOf = new (long Start, long Width)?[parts.Count];
+        int stray = 0;
+        foreach (var (start, width) in pulses)
+        {
+            int match = -1;
+            foreach (var (expected, i) in byExpected)
+            {
+                if (expected < start - ConveyorSimulation.WindowNs) continue;
+                if (expected > start + ConveyorSimulation.WindowNs) break;
+                match = i;
+                break;
+            }
+            if (match < 0 || pulseOf[match] is not null) { stray++; continue; }
+            pulseOf[match] = (start, width);
+        }
+        var results = new List<SimulatedPartResult>(parts.Count);
+        int missing = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (verdicts[i] is not { } verdict) { missing++; continue; }
+            // The part's "beam" is its crossing: the summary measures pulses from there.
+            results.Add(new SimulatedPartResult(parts[i] with { BeamNs = crossingNs[i] }, verdict, pulseOf[i]?.Start, pulseOf[i]?.Width));
+        }
+        var report = new ConveyorReport(results, stray, options.RejectDelay, options.PulseWidth);
+        return new ContinuousReport(report, parts.Count, inspection.Tracker.Counted, inspection.Inspected, missing, twice,
+            inspection.Frames, dropped, unmatched);
+    }
+}

@@ -83,9 +83,10 @@ public sealed class InspectionLine
 
     /// <param name="wallClock">Maps the chip's clock to wall time (shifts, minutes, event stamps); default: now − elapsed.</param>
     /// <param name="time">Measures compute time (default <see cref="TimeProvider.System"/>).</param>
+    /// <param name="encoder">The belt encoder, for <see cref="InspectionOptions.RejectAfterCounts"/>.</param>
     public InspectionLine(InspectionOptions options, IGpioChip chip, DigitalOutput rejectActuator, IPartCamera camera,
         IPartInspector inspector, StackLight? light = null, IInspectionSink? sink = null, TimeProvider? time = null,
-        Func<long, DateTimeOffset>? wallClock = null)
+        Func<long, DateTimeOffset>? wallClock = null, Encoder? encoder = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(chip);
@@ -98,7 +99,7 @@ public sealed class InspectionLine
         _camera = camera;
         _inspector = inspector;
         _rules = new DecisionRules(options, inspector.Labels);
-        _gate = new RejectGate(chip, rejectActuator, options);
+        _gate = new RejectGate(chip, rejectActuator, options, encoder: encoder);
         _health = new LineHealth(options);
         _light = light;
         _sink = sink;

@@ -42,6 +42,20 @@ public sealed record InspectionOptions
     /// <summary>From the photo-eye trigger to the start of the reject pulse (camera-to-actuator distance ÷ belt speed).</summary>
     public TimeSpan RejectDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Encoder timing instead of <see cref="RejectDelay"/> when above 0: the reject pulse starts at the encoder edge
+    /// that makes the count reach (count at the trigger) + this, so a belt that slows or stops keeps the reject on the
+    /// part. The decision deadline is then the edge at that count − <see cref="ActuatorLeadCounts"/>. Needs an
+    /// <see cref="Encoder"/> handed to the gate.
+    /// </summary>
+    public int RejectAfterCounts { get; init; }
+
+    /// <summary>With <see cref="RejectAfterCounts"/>: how many encoder counts before the pulse the decision must be known.</summary>
+    public int ActuatorLeadCounts { get; init; }
+
+    /// <summary>Whether the reject is timed by encoder counts (<see cref="RejectAfterCounts"/> above 0).</summary>
+    public bool UsesEncoder => RejectAfterCounts > 0;
+
     /// <summary>How long the reject actuator is driven.</summary>
     public TimeSpan PulseWidth { get; init; } = TimeSpan.FromMilliseconds(40);
 
@@ -98,6 +112,9 @@ public sealed record InspectionOptions
         foreach (var r in Regions)
             Check(r.Width > 0 && r.Height > 0, nameof(Regions), $"[{r.Left},{r.Top},{r.Right},{r.Bottom}]", "boxes [x1,y1,x2,y2] with x2 > x1 and y2 > y1");
         Check(RejectDelay > TimeSpan.Zero && RejectDelay <= TimeSpan.FromMinutes(1), nameof(RejectDelay), RejectDelay, "above 0, at most 1 min");
+        Check(RejectAfterCounts is >= 0 and <= 10_000_000, nameof(RejectAfterCounts), RejectAfterCounts, "0 (use RejectDelay) or 1..10000000 encoder counts");
+        Check(ActuatorLeadCounts >= 0 && (RejectAfterCounts == 0 ? ActuatorLeadCounts == 0 : ActuatorLeadCounts < RejectAfterCounts), nameof(ActuatorLeadCounts), ActuatorLeadCounts,
+            RejectAfterCounts == 0 ? "0 when RejectAfterCounts is 0" : $"0 or more and below RejectAfterCounts ({RejectAfterCounts})");
         Check(PulseWidth > TimeSpan.Zero && PulseWidth <= TimeSpan.FromSeconds(5), nameof(PulseWidth), PulseWidth, "above 0, at most 5 s");
         Check(ActuatorLead >= TimeSpan.Zero && ActuatorLead < RejectDelay, nameof(ActuatorLead), ActuatorLead, $"0 or more and below RejectDelay ({RejectDelay.TotalMilliseconds} ms)");
         Check(Enum.IsDefined(LatePolicy), nameof(LatePolicy), LatePolicy, string.Join(", ", Enum.GetNames<FailSafePolicy>()));

@@ -86,12 +86,31 @@ public sealed class PartTracker
         for (int b = 0; b < boxes.Length; b++)
         {
             if (_boxUsed[b]) continue;
-            var track = new Track { Id = _nextId++, Box = boxes[b], Hits = 1 };
+            var track = new Track { Id = _nextId++, Box = boxes[b], Hits = 1, FirstCx = Cx(boxes[b]) };
             if (MinHits <= 1) { track.Counted = true; Counted++; counted++; }
             _tracks.Add(track);
             trackIds[b] = track.Id;
         }
         return counted;
+    }
+
+    /// <summary>
+    /// True once per track: the first time it is counted, was first seen before <paramref name="lineX"/> (so a part
+    /// picked up again past the line is not taken for a new one) and its box centre is at or past <paramref name="lineX"/>
+    /// (parts move towards larger x). Call after <see cref="Update"/> with the ids it returned.
+    /// </summary>
+    public bool TryCross(long trackId, float lineX)
+    {
+        for (int t = 0; t < _tracks.Count; t++)
+        {
+            var track = _tracks[t];
+            if (track.Id != trackId) continue;
+            if (track.Crossed || !track.Counted || track.Missed > 0 || track.FirstCx >= lineX || Cx(track.Box) < lineX) return false;
+            track.Crossed = true;
+            _tracks[t] = track;
+            return true;
+        }
+        return false;
     }
 
     private struct Track
@@ -100,7 +119,8 @@ public sealed class PartTracker
         public RectangleF Box;
         public float Vx, Vy;
         public int Hits, Missed;
-        public bool Counted;
+        public bool Counted, Crossed;
+        public float FirstCx;
 
         public readonly RectangleF Predicted
         {

@@ -17,14 +17,20 @@ public enum GateOutcome
     LatePassed,
 }
 
-/// <summary>When things are due for one part, on the chip's clock (ns).</summary>
-public readonly record struct PartTiming(long PartId, long TriggerNs, long DeadlineNs, long RejectAtNs);
+/// <summary>
+/// When things are due for one part, on the chip's clock (ns). With encoder timing the times are not known in advance
+/// (−1) and the counts say when: the deadline is the edge reaching <see cref="DeadlineCount"/>, the pulse starts at the
+/// edge reaching <see cref="RejectAtCount"/> (both −1 with delay timing).
+/// </summary>
+public readonly record struct PartTiming(long PartId, long TriggerNs, long DeadlineNs, long RejectAtNs, long TriggerCount = -1,
+    long DeadlineCount = -1, long RejectAtCount = -1);
 
 /// <summary>A reject pulse that was started: which part, when it was triggered, when the pulse began.</summary>
 public readonly record struct RejectPulse(long PartId, long TriggerNs, long StartNs, GateOutcome Outcome);
 
 /// <summary>
-/// Fires the reject actuator for defective parts at trigger + <see cref="InspectionOptions.RejectDelay"/>, on the clock
+/// Fires the reject actuator for defective parts at trigger + <see cref="InspectionOptions.RejectDelay"/> (or, with
+/// <see cref="InspectionOptions.RejectAfterCounts"/>, at the encoder edge N counts after the trigger), on the clock
 /// that stamps the photo-eye's edges (so it is exact on the simulator's virtual clock and timer-accurate on a board).
 /// Each part is registered at its trigger, which arms a deadline check at reject time − actuator lead; a decision
 /// that arrives by then schedules the pulse (or nothing), one that does not gets the fail-safe policy. A part's
@@ -40,9 +46,13 @@ public sealed class RejectGate
     private readonly Slot[] _slots;
     private readonly long _delayNs, _leadNs;
     private readonly TimeSpan _pulseWidth;
+    private readonly Encoder? _encoder;
+    private readonly int _counts, _leadCounts;
+    private readonly List<Slot> _due = new(16);
 
     /// <param name="inFlight">Most parts between the photo-eye and the actuator at once (slots kept).</param>
-    public RejectGate(IGpioChip chip, DigitalOutput actuator, InspectionOptions options, int inFlight = 256)
+    /// <param name="encoder">The belt encoder; required when <see cref="InspectionOptions.RejectAfterCounts"/> is above 0.</param>
+    public RejectGate(IGpioChip chip, DigitalOutput actuator, InspectionOptions options, int inFlight = 256, Encoder? encoder = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
         ArgumentNullException.ThrowIfNull(actuator);
@@ -58,7 +68,17 @@ public sealed class RejectGate
         _pulseWidth = options.PulseWidth;
         _slots = new Slot[inFlight];
         for (int i = 0; i < inFlight; i++) _slots[i] = new Slot(this);
+        if (options.UsesEncoder)
+        {
+            _encoder = encoder ?? throw new ArgumentException($"inspection option RejectAfterCounts = {options.RejectAfterCounts} needs an encoder, and none was given", nameof(encoder));
+            _counts = options.RejectAfterCounts;
+            _leadCounts = options.ActuatorLeadCounts;
+            _encoder.Counted += OnCount;
+        }
     }
+
+    /// <summary>Whether pulses are timed by encoder counts.</summary>
+    public bool UsesEncoder => _encoder is not null;
 
     public FailSafePolicy Policy { get; }
 
@@ -87,9 +107,20 @@ public sealed class RejectGate
             slot.Started = false;
             slot.PartId = partId;
             slot.TriggerNs = triggerNs;
+            slot.Outcome = GateOutcome.Passed;
+            if (_encoder is { } encoder)
+            {
+                slot.RejectAtNs = slot.DeadlineNs = -1;
+                slot.TriggerCount = encoder.CountAt(triggerNs);
+                slot.RejectAtCount = slot.TriggerCount + _counts;
+                slot.DeadlineCount = slot.RejectAtCount - _leadCounts;
+                // The belt may already have run past the deadline (a trigger handed in late).
+                if (encoder.Count >= slot.DeadlineCount) ApplyFailSafe(slot);
+                return new PartTiming(partId, triggerNs, -1, -1, slot.TriggerCount, slot.DeadlineCount, slot.RejectAtCount);
+            }
+            slot.TriggerCount = slot.DeadlineCount = slot.RejectAtCount = -1;
             slot.RejectAtNs = triggerNs + _delayNs;
             slot.DeadlineNs = slot.RejectAtNs - _leadNs;
-            slot.Outcome = GateOutcome.Passed;
             slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
             return new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs);
         }
@@ -110,14 +141,25 @@ public sealed class RejectGate
                 throw new InvalidOperationException($"reject gate: part {partId} was not registered (or its slot was reused)");
             if (slot.Decided) throw new InvalidOperationException($"reject gate: part {partId} was already decided");
             slot.Decided = true;
-            if (!slot.Settled && decidedAtNs > slot.DeadlineNs) ApplyFailSafe(slot);
+            if (!slot.Settled && IsLate(slot, decidedAtNs)) ApplyFailSafe(slot);
             if (slot.Settled) return slot.Outcome;
             slot.Cancel();
             slot.Settled = true;
             slot.Outcome = defective ? GateOutcome.Rejected : GateOutcome.Passed;
-            if (defective) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+            if (defective)
+            {
+                if (_encoder is null) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+                else if (_encoder.Count >= slot.RejectAtCount) Fire(slot); // lead 0: decided at the very edge that fires
+            }
             return slot.Outcome;
         }
+    }
+
+    private bool IsLate(Slot slot, long decidedAtNs)
+    {
+        if (_encoder is null) return decidedAtNs > slot.DeadlineNs;
+        // Late when the deadline edge has come and the decision was made after it.
+        return _encoder.TryGetTimeOfCount(slot.DeadlineCount, out long deadlineNs) && decidedAtNs > deadlineNs;
     }
 
     private void ApplyFailSafe(Slot slot)
@@ -128,7 +170,8 @@ public sealed class RejectGate
         if (Policy == FailSafePolicy.Reject)
         {
             slot.Outcome = GateOutcome.LateRejected;
-            slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+            if (_encoder is null) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+            else if (_encoder.Count >= slot.RejectAtCount) Fire(slot);
         }
         else
         {
@@ -143,6 +186,24 @@ public sealed class RejectGate
             // A timer that outlived its part (a recycled slot) finds a later deadline and does nothing.
             if (!slot.InUse || slot.Settled || _chip.NowNs < slot.DeadlineNs) return;
             ApplyFailSafe(slot);
+        }
+    }
+
+    // Encoder timing: every count may be a part's deadline or its reject edge. Runs on the thread delivering edges.
+    private void OnCount(long count, long timestampNs)
+    {
+        lock (_gate)
+        {
+            _due.Clear();
+            foreach (var slot in _slots)
+            {
+                if (!slot.InUse || slot.Started) continue;
+                if (!slot.Settled && count >= slot.DeadlineCount) ApplyFailSafe(slot);
+                if (slot.Settled && slot.RejectsPart && !slot.Started && count >= slot.RejectAtCount) _due.Add(slot);
+            }
+            // Fire inside the lock so the due list is not reused meanwhile; the lock is re-entrant.
+            foreach (var slot in _due) Fire(slot);
+            _due.Clear();
         }
     }
 
@@ -163,7 +224,7 @@ public sealed class RejectGate
 
     private sealed class Slot
     {
-        public long PartId = -1, TriggerNs, DeadlineNs, RejectAtNs;
+        public long PartId = -1, TriggerNs, DeadlineNs, RejectAtNs, TriggerCount, DeadlineCount, RejectAtCount;
         public bool InUse, Decided, Settled, Started;
         public GateOutcome Outcome;
         public IDisposable? DeadlineTimer, FireTimer;

@@ -154,6 +154,23 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock
     }
 
     /// <summary>
+    /// Calls <paramref name="callback"/> with every edge event input <paramref name="offset"/> reports (requested edges,
+    /// after debounce), at the edge's virtual time, on the thread that moves the clock; the event is queued for
+    /// <see cref="IGpioInput.TryReadEdge"/> as well. Stands in for a thread that reads a line's events as they come
+    /// (an encoder). Dispose to detach.
+    /// </summary>
+    public IDisposable OnInputEdge(int offset, Action<GpioEdgeEvent> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        lock (_gate)
+        {
+            var line = Line(offset);
+            line.EdgeWatchers.Add(callback);
+            return new Subscription(() => { lock (_gate) line.EdgeWatchers.Remove(callback); });
+        }
+    }
+
+    /// <summary>
     /// Calls <paramref name="respond"/>(startNs, endNs) when output <paramref name="offset"/> ends a pulse at
     /// <paramref name="level"/> that lasted at least <paramref name="minWidthNs"/> (e.g. a trigger held high ≥ 10 µs then
     /// dropped). The responder typically scripts inputs relative to endNs.
@@ -318,6 +335,7 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock
         public string Consumer = "";
         public readonly List<(long TimeNs, bool Value)> History = [];
         public readonly List<Action<SimulatedOutputChange>> Watchers = [];
+        public readonly List<Action<GpioEdgeEvent>> EdgeWatchers = [];
     }
 
     private sealed class ScheduledAction(long atNs, Action action) : IDisposable
@@ -389,7 +407,10 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock
             var kind = physical ^ options.ActiveLow ? GpioEdges.Rising : GpioEdges.Falling;
             if ((Edges & kind) == 0) return;
             if (Events.Count == EventBufferSize) Events.Dequeue(); // the kernel drops the oldest on overflow
-            Events.Enqueue(new GpioEdgeEvent(offset, kind, timeNs, ++_sequence));
+            var edge = new GpioEdgeEvent(offset, kind, timeNs, ++_sequence);
+            Events.Enqueue(edge);
+            var watchers = chip._lines[offset].EdgeWatchers;
+            for (int i = 0; i < watchers.Count; i++) watchers[i](edge);
         }
 
         public void Dispose() => chip.Release(offset, this);

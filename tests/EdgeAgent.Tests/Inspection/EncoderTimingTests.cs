@@ -1,0 +1,145 @@
+using Edge.Agent.Devices.DigitalIo;
+using Edge.Agent.Devices.Simulation;
+using Edge.Agent.Inspection;
+
+namespace Edge.Agent.Tests.Inspection;
+
+public sealed class EncoderTimingTests
+{
+    private const int EncoderLine = 6, RejectLine = 5;
+    private const long Ms = 1_000_000;
+
+    private static readonly InspectionOptions Options = new()
+    {
+        RejectAfterCounts = 50, ActuatorLeadCounts = 5, PulseWidth = TimeSpan.FromMilliseconds(2),
+    };
+
+    /// <summary>
+    /// A belt encoder pulse train that runs at 1 kHz for 100 ms, then slows to 250 Hz (the belt slows down), and
+    /// returns the rising edges' times. Each pulse is high for a quarter of its period.
+    /// </summary>
+    private static List<long> ScriptSlowingBelt(SimulatedGpioChip chip, long startNs, int fastEdges, int slowEdges)
+    {
+        var edges = new List<long>();
+        long t = startNs;
+        for (int i = 0; i < fastEdges + slowEdges; i++)
+        {
+            long period = i < fastEdges ? 1 * Ms : 4 * Ms;
+            chip.ScriptPulse(EncoderLine, t, period / 4);
+            edges.Add(t);
+            t += period;
+        }
+        return edges;
+    }
+
+    [Fact]
+    public void The_encoder_counts_rising_edges_and_knows_the_count_at_a_past_instant()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var encoder = new Encoder(chip, EncoderLine);
+        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, 10, 10);
+
+        chip.AdvanceTo(edges[^1] + Ms);
+
+        Assert.Equal(20, encoder.Count);
+        Assert.Equal(0, encoder.CountAt(edges[0] - 1));
+        Assert.Equal(1, encoder.CountAt(edges[0]));
+        Assert.Equal(12, encoder.CountAt(edges[12] - 1));
+        Assert.True(encoder.TryGetTimeOfCount(15, out long t15));
+        Assert.Equal(edges[14], t15);
+        Assert.False(encoder.TryGetTimeOfCount(21, out _));
+    }
+
+    [Fact]
+    public void Each_reject_pulse_fires_at_exactly_the_nth_encoder_edge_after_its_trigger_while_the_belt_slows_down()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var encoder = new Encoder(chip, EncoderLine);
+        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        using var actuator = new DigitalOutput(chip, RejectLine);
+        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 100, slowEdges: 200);
+
+        // Triggers between edges: before the slowdown, across it (its 50th edge falls in the slow part), and after it.
+        long[] triggers = [edges[10] + Ms / 2, edges[30] + Ms / 3, edges[70] + Ms / 2, edges[90] + Ms / 4, edges[150] + Ms, edges[200] + 2 * Ms];
+        bool[] defective = [true, false, true, true, true, false];
+        var expected = new List<(long, long)>();
+        for (int i = 0; i < triggers.Length; i++)
+        {
+            chip.AdvanceTo(triggers[i]);
+            var timing = gate.Register(i + 1, triggers[i]);
+            long triggerCount = encoder.CountAt(triggers[i]);
+            Assert.Equal(triggerCount + 50, timing.RejectAtCount);
+            Assert.Equal(triggerCount + 45, timing.DeadlineCount);
+            // Decided 20 counts after the trigger at most: always in time.
+            chip.AdvanceTo(edges[(int)triggerCount + 19]);
+            Assert.Equal(defective[i] ? GateOutcome.Rejected : GateOutcome.Passed, gate.Decide(i + 1, defective[i], chip.NowNs));
+            // The Nth edge after the trigger is edges[triggerCount + N − 1] (count c is reached at edges[c − 1]).
+            if (defective[i]) expected.Add((edges[(int)triggerCount + 49], 2 * Ms));
+        }
+        chip.AdvanceTo(edges[^1] + 10 * Ms);
+
+        Assert.Equal(expected, ConveyorSimulation.Pulses(chip.History(RejectLine)));
+        Assert.Equal(0, gate.LateDecisions);
+    }
+
+    [Fact]
+    public void A_decision_after_the_deadline_edge_follows_the_fail_safe_policy()
+    {
+        foreach (var (policy, outcome, pulses) in new[] { (FailSafePolicy.Reject, GateOutcome.LateRejected, 1), (FailSafePolicy.PassAndAlert, GateOutcome.LatePassed, 0) })
+        {
+            using var chip = new SimulatedGpioChip();
+            using var encoder = new Encoder(chip, EncoderLine);
+            using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+            using var actuator = new DigitalOutput(chip, RejectLine);
+            var gate = new RejectGate(chip, actuator, Options with { LatePolicy = policy }, encoder: encoder);
+            var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 20, slowEdges: 100);
+            long trigger = edges[5] + Ms / 2; // count 6 at the trigger: deadline at count 51, reject at count 56
+
+            chip.AdvanceTo(trigger);
+            gate.Register(1, trigger);
+            chip.AdvanceTo(edges[50] + 1); // one nanosecond after the deadline edge
+            var got = gate.Decide(1, defective: false, chip.NowNs);
+            chip.AdvanceTo(edges[^1] + 10 * Ms);
+
+            Assert.Equal(outcome, got);
+            Assert.Equal(1, gate.LateDecisions);
+            var history = ConveyorSimulation.Pulses(chip.History(RejectLine));
+            Assert.Equal(pulses, history.Count);
+            if (pulses == 1) Assert.Equal(edges[55], history[0].Start);
+        }
+    }
+
+    [Fact]
+    public void A_belt_that_stops_one_count_short_holds_the_pulse_back_until_it_moves_on()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var encoder = new Encoder(chip, EncoderLine);
+        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        using var actuator = new DigitalOutput(chip, RejectLine);
+        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 50, slowEdges: 0);
+        long trigger = edges[0] + Ms / 2; // count 1: deadline at count 46, reject at 51
+
+        chip.AdvanceTo(trigger);
+        gate.Register(1, trigger);
+        chip.AdvanceTo(edges[44]); // the edge before the deadline edge
+        Assert.Equal(GateOutcome.Rejected, gate.Decide(1, defective: true, chip.NowNs));
+        chip.AdvanceTo(edges[^1] + 1000 * Ms); // the belt stopped at count 50: one edge short of the reject
+
+        Assert.Empty(ConveyorSimulation.Pulses(chip.History(RejectLine)));
+        chip.ScriptPulse(EncoderLine, chip.NowNs + Ms, Ms / 4); // the belt moves on one count
+        chip.AdvanceTo(chip.NowNs + 10 * Ms);
+        Assert.Single(ConveyorSimulation.Pulses(chip.History(RejectLine)));
+    }
+
+    [Fact]
+    public void Encoder_timing_without_an_encoder_or_with_a_lead_not_below_the_counts_is_refused()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var actuator = new DigitalOutput(chip, RejectLine);
+        Assert.Contains("RejectAfterCounts", Assert.Throws<ArgumentException>(() => new RejectGate(chip, actuator, Options)).Message);
+        Assert.Contains("ActuatorLeadCounts", Assert.Throws<ArgumentException>(() => (Options with { ActuatorLeadCounts = 50 }).Validate()).Message);
+    }
+}
