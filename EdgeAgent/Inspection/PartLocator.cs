@@ -21,7 +21,7 @@ public sealed class PartLocator
     /// <summary>Fixed gray level (1..255) above which a cell belongs to a part; 0 (default) = adaptive, see <see cref="Contrast"/>.</summary>
     public byte Threshold { get; init; }
     /// <summary>Adaptive threshold: a cell belongs to a part when it is this much brighter than the frame's median cell (the belt, which fills most of the frame).</summary>
-    public int Contrast { get; init; } = 45;
+    public int Contrast { get; init; } = 15;
     /// <summary>The threshold used for the last frame.</summary>
     public int LastThreshold { get; private set; }
     /// <summary>Blobs narrower or shorter than this (pixels) are not parts: a bright rail or belt edge along the frame.</summary>
@@ -29,7 +29,7 @@ public sealed class PartLocator
     /// <summary>Blobs whose boxes are at most this many pixels apart are one part (a dark crack or hole splits a part).</summary>
     public int MergeGapPx { get; init; } = 16;
     /// <summary>Fewest cells a blob needs to be a part.</summary>
-    public int MinCells { get; init; } = 64;
+    public int MinCells { get; init; } = 600;
 
     /// <summary>Clears <paramref name="boxes"/> and fills it with the parts found in <paramref name="frame"/>; returns how many.</summary>
     public int Locate(ImageBuffer frame, List<RectangleF> boxes)
@@ -44,16 +44,24 @@ public sealed class PartLocator
         if (_bright.Length < n) { _bright = new byte[n]; _stack = new int[n]; }
         int bpp = frame.BytesPerPixel;
         bool gray = frame.Format == PixelFormat.Gray8;
-        int half = Step / 2;
         Span<int> histogram = stackalloc int[256];
         histogram.Clear();
+        // Each cell's gray level is the mean of its Step×Step pixels: a single sample per cell picks up the
+        // surface texture's dark stripes and the belt's bright ones, which breaks parts up and adds specks.
+        int area = Step * Step;
         for (int gy = 0; gy < gh; gy++)
         {
-            var row = frame.Row(gy * Step + half);
             for (int gx = 0; gx < gw; gx++)
             {
-                int o = (gx * Step + half) * bpp;
-                int v = gray ? row[o] : (row[o] + 2 * row[o + 1] + row[o + 2]) >> 2;
+                int sum = 0;
+                for (int dy = 0; dy < Step; dy++)
+                {
+                    var row = frame.Row(gy * Step + dy);
+                    int o = gx * Step * bpp;
+                    for (int dx = 0; dx < Step; dx++, o += bpp)
+                        sum += gray ? row[o] : (row[o] + 2 * row[o + 1] + row[o + 2]) >> 2;
+                }
+                int v = sum / area;
                 _bright[gy * gw + gx] = (byte)v; // the gray level for now; replaced by 0/1 below
                 histogram[v]++;
             }
