@@ -306,4 +306,67 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.All(pulses, p => Assert.Equal(40_000_000, p.Width));
         Assert.False(chip.IsRequested(Encoder), "the encoder line is released on stop");
     }
+
+    [Fact]
+    public async Task In_continuous_mode_each_part_sliding_through_a_folder_of_frames_is_inspected_once_without_a_photo_eye()
+    {
+        // Three held-out parts the locator finds on their own, each sliding through 640×320 belt frames, 40 px a frame.
+        var heldout = Path.Combine(Path.GetDirectoryName(ModelPath)!, "heldout");
+        var belt = new BeltCameraSettings();
+        var parts = new List<ImageBuffer>();
+        using var frame = new ImageBuffer(belt.FrameWidth, belt.FrameHeight, PixelFormat.Rgb24);
+        var boxes = new List<System.Drawing.RectangleF>();
+        foreach (var file in Directory.GetFiles(heldout, "*.jpg").Order(StringComparer.Ordinal))
+        {
+            var image = new ImageBuffer();
+            ImageCodec.Load(file, image, PixelFormat.Rgb24);
+            frame.Data.Fill(belt.Belt);
+            ContinuousConveyor.Paste(image, frame, (belt.FrameWidth - image.Width) / 2);
+            if (new PartLocator().Locate(frame, boxes) == 1) parts.Add(image);
+            else image.Dispose();
+            if (parts.Count == 3) break;
+        }
+        Assert.Equal(3, parts.Count);
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
+        int n = 0;
+        foreach (var part in parts)
+        {
+            for (int x = -part.Width + 40; x < belt.FrameWidth + 40; x += 40)
+            {
+                frame.Data.Fill(belt.Belt);
+                ContinuousConveyor.Paste(part, frame, x);
+                ImageCodec.Save(Path.Combine(folder, $"{n++:0000}.png"), frame);
+            }
+            part.Dispose();
+        }
+
+        var config = LineConfig(mode: "\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 320 },", loop: false);
+        Assert.Equal(InspectionMode.Continuous, config.Mode);
+        using var chip = new SimulatedGpioChip();
+        var metrics = new MetricsRegistry();
+        await using var service = new InspectionService(config, null, metrics, NullLogger.Instance, _ => chip);
+        var verdicts = new ConcurrentQueue<PartVerdict>();
+        service.PartInspected += verdicts.Enqueue;
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        // The folder ends (loop: false): health names the camera; the line stays up, idle, until stop.
+        using (var patience = new CancellationTokenSource(Wait))
+            while (!service.Problems().Any(p => p.Contains("camera ended", StringComparison.Ordinal)))
+                await Task.Delay(20, patience.Token);
+        Assert.Equal(InspectionServiceState.Running, service.State);
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+
+        Assert.Equal(3, verdicts.Count);
+        Assert.Equal(3, verdicts.Select(v => v.TriggerNs).Distinct().Count());
+        Assert.All(verdicts, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
+        Assert.False(chip.IsRequested(PhotoEye), "continuous mode requests no photo-eye line");
+        // Rejects go through the same gate: a 40 ms pulse at crossing + 500 ms for each part judged defective, settled before stop returned.
+        var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
+        var expected = verdicts.Where(v => v.Defective).Select(v => v.TriggerNs + 500_000_000L).Order().ToList();
+        Assert.Equal(expected.Count, pulses.Count);
+        for (int i = 0; i < expected.Count; i++) Assert.InRange(pulses[i].Start - expected[i], -1_000_000, 1_000_000);
+        Assert.Contains("edge_inspection_parts_total{line=\"line1\"} 3", metrics.Render());
+    }
 }
