@@ -5,22 +5,43 @@ using Edge.Agent.Inspection;
 
 namespace Edge.Agent.Config;
 
-/// <summary>Where one inspection line's devices hang: the GPIO chip, the photo-eye input, the reject output and the stack light.</summary>
+/// <summary>Where one inspection line's devices hang: the GPIO chip, the photo-eye input, the reject output, the stack light and the belt encoder.</summary>
 /// <param name="Chip">The GPIO character device (/dev/gpiochip0).</param>
+/// <param name="PhotoEye">The photo-eye's input line; null in continuous mode, which needs none.</param>
+/// <param name="Encoder">The belt encoder's input line (rising edges counted), for timing.rejectAfterCounts; null = none.</param>
 /// <param name="PhotoEyeActiveLow">True for an NPN photo-eye that pulls the line low while a part breaks the beam (a pull-up is requested); false for PNP (pull-down).</param>
 /// <param name="RejectActiveLow">True for relay boards that switch on a low level.</param>
 public sealed record InspectionGpioConfig(
-    string Chip, int PhotoEye, bool PhotoEyeActiveLow, int Reject, bool RejectActiveLow, int? Green, int? Amber, int? Red)
+    string Chip, int? PhotoEye, bool PhotoEyeActiveLow, int Reject, bool RejectActiveLow, int? Green, int? Amber, int? Red, int? Encoder = null)
 {
     /// <summary>Every line offset this line requests, with its role (for checks and messages).</summary>
     public IEnumerable<(string Role, int Offset)> Lines()
     {
-        yield return ("photoEye", PhotoEye);
+        if (PhotoEye is { } eye) yield return ("photoEye", eye);
         yield return ("reject", Reject);
         if (Green is { } g) yield return ("stackLight.green", g);
         if (Amber is { } a) yield return ("stackLight.amber", a);
         if (Red is { } r) yield return ("stackLight.red", r);
+        if (Encoder is { } e) yield return ("encoder", e);
     }
+}
+
+/// <summary>How a line finds its parts.</summary>
+public enum InspectionMode
+{
+    /// <summary>A photo-eye press triggers one frame per part ("photo-eye").</summary>
+    PhotoEye,
+    /// <summary>The camera runs freely; parts are located and tracked in every frame and inspected once as they cross a line ("continuous").</summary>
+    Continuous,
+}
+
+/// <summary>Continuous mode's settings: where parts are inspected and how they are told from the belt (see <see cref="PartLocator"/>).</summary>
+/// <param name="DecisionLineX">Frame x (pixels) at which a part is inspected; parts move towards larger x.</param>
+/// <param name="Threshold">Fixed gray level 1..255; 0 = adaptive (<paramref name="Contrast"/> above the belt's median).</param>
+public sealed record ContinuousConfig(float DecisionLineX, int Contrast, int MinCells, byte Threshold)
+{
+    /// <summary>A locator with these settings (one per run: it keeps per-frame buffers).</summary>
+    public PartLocator Locator() => new() { Contrast = Contrast, MinCells = MinCells, Threshold = Threshold };
 }
 
 /// <summary>
@@ -30,8 +51,10 @@ public sealed record InspectionGpioConfig(
 /// <param name="Model">A model name (defect → models/defect/defect.onnx, found as <c>edge detect</c> finds it) or an absolute .onnx path.</param>
 /// <param name="Threads">ONNX Runtime intra-op threads; 0 = one per core.</param>
 /// <param name="Path">The key path in the config file (inspection.lines[0]), for messages.</param>
+/// <param name="Continuous">Continuous mode's settings; set exactly when <paramref name="Mode"/> is <see cref="InspectionMode.Continuous"/>.</param>
 public sealed record InspectionLineConfig(
-    string Name, string Model, bool Int8, int Threads, SourceOptions Camera, InspectionGpioConfig Gpio, InspectionOptions Options, string Path);
+    string Name, string Model, bool Int8, int Threads, SourceOptions Camera, InspectionGpioConfig Gpio, InspectionOptions Options, string Path,
+    InspectionMode Mode = InspectionMode.PhotoEye, ContinuousConfig? Continuous = null);
 
 /// <summary>The "inspection" section: the factory lines the agent runs.</summary>
 public sealed record InspectionConfig(IReadOnlyList<InspectionLineConfig> Lines);
@@ -72,12 +95,24 @@ public sealed partial record AgentConfig
         bool int8 = r.Bool("int8", false);
         if (int8 && modelIsPath) throw r.Error($"{r.Path}.int8", "applies to a model name (NAME → models/NAME/NAME-int8.onnx); give the INT8 file's path in model instead");
         int threads = r.Int("threads", 0, 0, 256);
+        var mode = r.Choice("mode", "photo-eye", "photo-eye", "continuous") == "continuous" ? InspectionMode.Continuous : InspectionMode.PhotoEye;
+        var continuousReader = r.Object("continuous", required: mode == InspectionMode.Continuous);
+        if (continuousReader is not null && mode != InspectionMode.Continuous)
+            throw r.Error($"{r.Path}.continuous", "applies to \"mode\": \"continuous\" only: set the mode or remove the object");
+        ContinuousConfig? continuous = null;
+        if (continuousReader is { } c)
+        {
+            if (!c.Has("decisionLineX")) throw c.Error($"{c.Path}.decisionLineX", "is required: the frame x (pixels) at which a part is inspected (parts move towards larger x)");
+            continuous = new ContinuousConfig((float)c.Double("decisionLineX", 0, 0, 100_000), c.Int("contrast", 15, 1, 255),
+                c.Int("minCells", 600, 1, 10_000_000), (byte)c.Int("threshold", 0, 0, 255));
+            c.RejectUnknown();
+        }
         var camera = ReadSource(r.Object("camera", required: true)!);
-        var gpio = ReadInspectionGpio(r.Object("gpio", required: true)!);
+        var gpio = ReadInspectionGpio(r.Object("gpio", required: true)!, photoEyeRequired: mode == InspectionMode.PhotoEye);
 
         var options = new InspectionOptions { Line = name };
         if (r.Object("rules") is { } rules) options = ReadInspectionRules(rules, options);
-        if (r.Object("timing") is { } timing) options = ReadInspectionTiming(timing, options);
+        if (r.Object("timing") is { } timing) options = ReadInspectionTiming(timing, options, gpio);
         if (r.Object("light") is { } light)
         {
             options = options with
@@ -113,15 +148,15 @@ public sealed partial record AgentConfig
         r.RejectUnknown();
         try { options.Validate(); }
         catch (ArgumentException e) { throw r.Error(r.Path, e.Message); }
-        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path);
+        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path, mode, continuous);
     }
 
-    private static InspectionGpioConfig ReadInspectionGpio(JsonConfigReader r)
+    private static InspectionGpioConfig ReadInspectionGpio(JsonConfigReader r, bool photoEyeRequired)
     {
         var chip = r.String("chip", "/dev/gpiochip0")!;
         if (!chip.StartsWith('/')) throw r.Error($"{r.Path}.chip = \"{chip}\"", "must be the chip's device file, e.g. /dev/gpiochip0 (gpiodetect lists them; /dev/gpiochip4 on a Pi 5 with an early kernel)");
-        int eye = r.Int("photoEye", 0, 0, 511);
-        if (!r.Has("photoEye")) throw r.Error($"{r.Path}.photoEye", "is required: the GPIO line (BCM number on a Pi) of the photo-eye");
+        int? eye = r.Has("photoEye") ? r.Int("photoEye", 0, 0, 511) : null;
+        if (eye is null && photoEyeRequired) throw r.Error($"{r.Path}.photoEye", "is required: the GPIO line (BCM number on a Pi) of the photo-eye (not needed with \"mode\": \"continuous\")");
         bool eyeLow = r.Bool("photoEyeActiveLow", false);
         int reject = r.Int("reject", 0, 0, 511);
         if (!r.Has("reject")) throw r.Error($"{r.Path}.reject", "is required: the GPIO line of the reject actuator's relay or valve driver");
@@ -133,8 +168,9 @@ public sealed partial record AgentConfig
             (green, amber, red) = (Lamp("green"), Lamp("amber"), Lamp("red"));
             light.RejectUnknown();
         }
+        int? encoder = r.Has("encoder") ? r.Int("encoder", 0, 0, 511) : null;
         r.RejectUnknown();
-        var config = new InspectionGpioConfig(chip, eye, eyeLow, reject, rejectLow, green, amber, red);
+        var config = new InspectionGpioConfig(chip, eye, eyeLow, reject, rejectLow, green, amber, red, encoder);
         var clash = config.Lines().GroupBy(l => l.Offset).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
         {
@@ -168,8 +204,22 @@ public sealed partial record AgentConfig
         };
     }
 
-    private static InspectionOptions ReadInspectionTiming(JsonConfigReader r, InspectionOptions options)
+    private static InspectionOptions ReadInspectionTiming(JsonConfigReader r, InspectionOptions options, InspectionGpioConfig gpio)
     {
+        int afterCounts = r.Int("rejectAfterCounts", 0, 1, 10_000_000);
+        if (r.Has("rejectAfterCounts"))
+        {
+            if (r.Has("rejectDelayMs"))
+                throw r.Error($"{r.Path}.rejectAfterCounts", "and rejectDelayMs are alternatives: time the reject by encoder counts or by milliseconds, not both");
+            if (gpio.Encoder is null)
+                throw r.Error($"{r.Path}.rejectAfterCounts = {afterCounts}", $"needs an encoder: set {r.Path[..r.Path.LastIndexOf('.')]}.gpio.encoder to the encoder's input line");
+        }
+        int leadCounts = r.Int("actuatorLeadCounts", 0, 0, 10_000_000);
+        if (r.Has("actuatorLeadCounts"))
+        {
+            if (afterCounts == 0) throw r.Error($"{r.Path}.actuatorLeadCounts = {leadCounts}", "applies with rejectAfterCounts only (with rejectDelayMs use actuatorLeadMs)");
+            if (leadCounts >= afterCounts) throw r.Error($"{r.Path}.actuatorLeadCounts = {leadCounts}", $"must be below rejectAfterCounts ({afterCounts}): the decision deadline is the count at the trigger + rejectAfterCounts − actuatorLeadCounts");
+        }
         double delay = r.Double("rejectDelayMs", options.RejectDelay.TotalMilliseconds, 1, 60_000);
         double pulse = r.Double("pulseMs", options.PulseWidth.TotalMilliseconds, 1, 5_000);
         double lead = r.Double("actuatorLeadMs", Math.Min(options.ActuatorLead.TotalMilliseconds, delay / 2), 0, 60_000);
@@ -180,6 +230,8 @@ public sealed partial record AgentConfig
         r.RejectUnknown();
         return options with
         {
+            RejectAfterCounts = afterCounts,
+            ActuatorLeadCounts = leadCounts,
             RejectDelay = TimeSpan.FromMilliseconds(delay),
             PulseWidth = TimeSpan.FromMilliseconds(pulse),
             ActuatorLead = TimeSpan.FromMilliseconds(lead),

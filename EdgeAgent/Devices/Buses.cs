@@ -35,6 +35,16 @@ public interface IGpioChip : IDisposable
     long NowNs { get; }
 }
 
+/// <summary>
+/// A chip that hands each edge of an input to callbacks as it happens, on the thread that makes it happen (the
+/// simulator: a reading thread of its own would run its virtual clock ahead of the line). Kernel chips are read instead.
+/// </summary>
+public interface IGpioEdgeNotifier
+{
+    /// <summary>Calls <paramref name="callback"/> for every edge event of input <paramref name="offset"/>; dispose to detach.</summary>
+    IDisposable OnInputEdge(int offset, Action<GpioEdgeEvent> callback);
+}
+
 public interface IGpioOutput : IDisposable
 {
     int Offset { get; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using Edge.Agent.Capture;
 using Edge.Agent.Cli;
 using Edge.Agent.Config;
@@ -167,7 +168,8 @@ public sealed partial class InspectionService : IAsyncDisposable
 
     private void Run(CancellationToken ct)
     {
-        var camera = FrameSources.Create($"inspection-{_config.Name}", _config.Camera, triggered: true, _log);
+        bool continuous = _config.Mode == InspectionMode.Continuous;
+        var camera = FrameSources.Create($"inspection-{_config.Name}", _config.Camera, triggered: !continuous, _log);
         _source = camera;
         camera.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         var retry = FirstRetry;
@@ -196,11 +198,25 @@ public sealed partial class InspectionService : IAsyncDisposable
         SetState(InspectionServiceState.Stopped, null);
     }
 
-    /// <summary>Watches the photo-eye until stop (returns false) or until the chip fails (returns true: reopen).</summary>
+    /// <summary>Runs the line (photo-eye or continuous) until stop (returns false) or until the chip fails (returns true: reopen).</summary>
     private bool Inspect(Devices devices, IFrameSource camera, CancellationToken ct)
     {
-        using var partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_config.Options));
-        var line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink);
+        // Disposed last, after Settle: the last part's reject may still wait for encoder edges.
+        using var encoderFeed = EncoderFeed.Start(devices.Encoder, devices.Chip, _log, _config.Name);
+        TriggeredSourceCamera? partCamera = null;
+        ContinuousInspection? continuous = null;
+        InspectionLine line;
+        if (_config.Continuous is { } c)
+        {
+            continuous = new ContinuousInspection(_config.Options, devices.Chip, devices.Reject, _inspector!, c.DecisionLineX, c.Locator(),
+                light: devices.Light, sink: _sink, encoder: devices.Encoder);
+            line = continuous.Line;
+        }
+        else
+        {
+            partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_config.Options));
+            line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder);
+        }
         line.Inspected += OnInspected;
         line.Gate.PulseStarted += OnPulse;
         lock (_lock)
@@ -209,39 +225,15 @@ public sealed partial class InspectionService : IAsyncDisposable
             _light = devices.Light;
         }
         SetState(InspectionServiceState.Running, null);
-        Log.Running(_log, _config.Name, _config.Gpio.Chip, _config.Gpio.PhotoEye, _config.Gpio.Reject, _config.Options.RejectDelay.TotalMilliseconds);
+        var timing = _config.Options.UsesEncoder ? $"reject after {_config.Options.RejectAfterCounts} encoder counts" : $"reject delay {_config.Options.RejectDelay.TotalMilliseconds} ms";
+        Log.Running(_log, _config.Name, _config.Gpio.Chip, continuous is null ? "photo-eye" : "continuous",
+            string.Join(", ", _config.Gpio.Lines().Select(l => $"{l.Role} {l.Offset}")), timing);
         Running?.Invoke();
-        long debounceNs = _config.Options.PhotoEyeDebounce.Ticks * 100;
         bool lost = false;
         try
         {
-            while (!ct.IsCancellationRequested)
-            {
-                long waitStarted = Stopwatch.GetTimestamp();
-                Volatile.Write(ref _loopTimestamp, waitStarted);
-                if (!devices.PhotoEye.TryWaitForPress(IdlePoll, out long edgeNs))
-                {
-                    line.FlushSummary(devices.Chip.NowNs);
-                    // A virtual clock returns at once; pace idle polls in real time so an idle simulated line does not spin.
-                    var left = IdlePoll - Stopwatch.GetElapsedTime(waitStarted);
-                    if (left > TimeSpan.Zero) ct.WaitHandle.WaitOne(left);
-                    continue;
-                }
-                // A debounced edge is stamped when the debounce period ends; the part broke the beam one period earlier.
-                long triggerNs = edgeNs - debounceNs;
-                Volatile.Write(ref _lastTriggerNs, triggerNs);
-                try
-                {
-                    line.InspectPart(triggerNs);
-                }
-                catch (Exception e) when (e is not (OutOfMemoryException or DeviceException))
-                {
-                    // The gate's deadline timer applies the fail-safe policy to this part; the light is red.
-                    _errors.Inc();
-                    _parts.Inc();
-                    Log.PartFailed(_log, _config.Name, e.Message);
-                }
-            }
+            if (continuous is null) WatchPhotoEye(devices, line, ct);
+            else WatchFrames(devices, continuous, camera, ct);
         }
         catch (DeviceException e)
         {
@@ -255,18 +247,136 @@ public sealed partial class InspectionService : IAsyncDisposable
             Settle(devices, line);
             line.Inspected -= OnInspected;
             line.Gate.PulseStarted -= OnPulse;
+            partCamera?.Dispose();
+            continuous?.Dispose();
         }
         return lost && !ct.IsCancellationRequested;
     }
 
-    /// <summary>Waits (on the chip's clock) until the last part's reject pulse, if any, has been fired and has ended; emits the minute so far.</summary>
+    /// <summary>One part per photo-eye press.</summary>
+    private void WatchPhotoEye(Devices devices, InspectionLine line, CancellationToken ct)
+    {
+        var eye = devices.PhotoEye ?? throw new InvalidOperationException($"{_config.Path}: photo-eye mode without a photo-eye line");
+        long debounceNs = _config.Options.PhotoEyeDebounce.Ticks * 100;
+        while (!ct.IsCancellationRequested)
+        {
+            long waitStarted = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _loopTimestamp, waitStarted);
+            if (!eye.TryWaitForPress(IdlePoll, out long edgeNs))
+            {
+                Idle(devices, line, waitStarted, ct);
+                continue;
+            }
+            // A debounced edge is stamped when the debounce period ends; the part broke the beam one period earlier.
+            long triggerNs = edgeNs - debounceNs;
+            Volatile.Write(ref _lastTriggerNs, triggerNs);
+            try
+            {
+                line.InspectPart(triggerNs);
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or DeviceException))
+            {
+                // The gate's deadline timer applies the fail-safe policy to this part; the light is red.
+                _errors.Inc();
+                _parts.Inc();
+                Log.PartFailed(_log, _config.Name, e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Continuous mode: every frame of the free-running camera goes to <see cref="ContinuousInspection.ProcessFrame"/>,
+    /// stamped on the chip's clock (now, less the frame's age). A source that ended (a folder without loop) leaves the
+    /// line idle until stop; health reports the camera.
+    /// </summary>
+    private void WatchFrames(Devices devices, ContinuousInspection continuous, IFrameSource camera, CancellationToken ct)
+    {
+        var reader = camera.Frames;
+        bool ended = false;
+        long lastFrameNs = long.MinValue;
+        while (!ct.IsCancellationRequested)
+        {
+            long waitStarted = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _loopTimestamp, waitStarted);
+            Frame? frame = null;
+            if (!ended && !reader.TryRead(out frame))
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(IdlePoll);
+                try { frame = reader.ReadAsync(wait.Token).AsTask().GetAwaiter().GetResult(); }
+                catch (OperationCanceledException) { }
+                catch (ChannelClosedException) { ended = true; }
+            }
+            if (frame is null)
+            {
+                Idle(devices, continuous.Line, waitStarted, ct);
+                continue;
+            }
+            using (frame)
+            {
+                long ageNs = Math.Max(0, (DateTimeOffset.UtcNow - frame.CapturedAt).Ticks * 100);
+                long frameNs = Math.Max(lastFrameNs == long.MinValue ? long.MinValue : lastFrameNs + 1, devices.Chip.NowNs - ageNs);
+                lastFrameNs = frameNs;
+                // Settle waits for a reject due after the last frame that may have held a part.
+                Volatile.Write(ref _lastTriggerNs, frameNs);
+                try
+                {
+                    continuous.ProcessFrame(frame.Image, frameNs);
+                }
+                catch (Exception e) when (e is not (OutOfMemoryException or DeviceException))
+                {
+                    // The crossing part gets the gate's fail-safe policy; the light is red.
+                    _errors.Inc();
+                    _parts.Inc();
+                    Log.PartFailed(_log, _config.Name, e.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>Nothing came within <see cref="IdlePoll"/>: closes a finished minute and paces the poll in real time.</summary>
+    private static void Idle(Devices devices, InspectionLine line, long waitStarted, CancellationToken ct)
+    {
+        line.FlushSummary(devices.Chip.NowNs);
+        // A virtual clock returns at once; pace idle polls in real time so an idle simulated line does not spin.
+        var left = IdlePoll - Stopwatch.GetElapsedTime(waitStarted);
+        if (left > TimeSpan.Zero) ct.WaitHandle.WaitOne(left);
+    }
+
+    /// <summary>How long stop waits for a stopped belt to bring the last part to the actuator (encoder timing), on the chip's clock.</summary>
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Waits (on the chip's clock) until the last part's reject pulse, if any, has been fired and has ended; emits the
+    /// minute so far. With encoder timing that is the edge N counts after the last trigger, waited for at most
+    /// <see cref="SettleLimit"/> (a belt that stopped never brings it).
+    /// </summary>
     private void Settle(Devices devices, InspectionLine line)
     {
         long last = Volatile.Read(ref _lastTriggerNs);
         if (last != long.MinValue)
         {
-            long settledNs = last + (_config.Options.RejectDelay + _config.Options.PulseWidth).Ticks * 100 + 1_000_000;
-            try { MonotonicGpioClock.For(devices.Chip).WaitUntil(settledNs); }
+            var o = _config.Options;
+            long pulseNs = o.PulseWidth.Ticks * 100 + 1_000_000;
+            try
+            {
+                var clock = MonotonicGpioClock.For(devices.Chip);
+                long settledNs = last + o.RejectDelay.Ticks * 100 + pulseNs;
+                if (o.UsesEncoder && devices.Encoder is { } encoder)
+                {
+                    long target = encoder.CountAt(last) + o.RejectAfterCounts;
+                    long giveUpNs = devices.Chip.NowNs + SettleLimit.Ticks * 100;
+                    while (encoder.Count < target && devices.Chip.NowNs < giveUpNs)
+                        clock.WaitUntil(Math.Min(giveUpNs, devices.Chip.NowNs + 10_000_000));
+                    if (encoder.TryGetTimeOfCount(target, out long rejectNs)) settledNs = rejectNs + pulseNs;
+                    else
+                    {
+                        settledNs = devices.Chip.NowNs;
+                        Log.SettleFailed(_log, _config.Name, $"the encoder reached {encoder.Count} of {target} counts within {SettleLimit.TotalSeconds} s (belt stopped?)");
+                    }
+                }
+                clock.WaitUntil(settledNs);
+            }
             catch (Exception e) when (e is DeviceException or ObjectDisposedException or InvalidOperationException) { Log.SettleFailed(_log, _config.Name, e.Message); }
         }
         line.FlushPartialSummary(devices.Chip.NowNs);
@@ -300,14 +410,18 @@ public sealed partial class InspectionService : IAsyncDisposable
         var opened = new List<IDisposable>();
         try
         {
-            var eye = new DigitalInput(chip, g.PhotoEye, new DigitalInputOptions
+            DigitalInput? eye = null;
+            if (_config.Mode == InspectionMode.PhotoEye && g.PhotoEye is { } eyeLine)
             {
-                ActiveLow = g.PhotoEyeActiveLow,
-                Bias = g.PhotoEyeActiveLow ? GpioBias.PullUp : GpioBias.PullDown,
-                Debounce = _config.Options.PhotoEyeDebounce,
-                Consumer = $"edge {_config.Name} photo-eye",
-            });
-            opened.Add(eye);
+                eye = new DigitalInput(chip, eyeLine, new DigitalInputOptions
+                {
+                    ActiveLow = g.PhotoEyeActiveLow,
+                    Bias = g.PhotoEyeActiveLow ? GpioBias.PullUp : GpioBias.PullDown,
+                    Debounce = _config.Options.PhotoEyeDebounce,
+                    Consumer = $"edge {_config.Name} photo-eye",
+                });
+                opened.Add(eye);
+            }
             var reject = new DigitalOutput(chip, g.Reject, g.RejectActiveLow, consumer: $"edge {_config.Name} reject");
             opened.Add(reject);
             DigitalOutput? Lamp(int? offset, string colour)
@@ -321,7 +435,13 @@ public sealed partial class InspectionService : IAsyncDisposable
             var amber = Lamp(g.Amber, "amber");
             var red = Lamp(g.Red, "red");
             var light = green is null && amber is null && red is null ? null : new StackLight(green, amber, red);
-            return new Devices(chip, eye, reject, light);
+            Encoder? encoder = null;
+            if (g.Encoder is { } encoderLine)
+            {
+                encoder = new Encoder(chip, encoderLine, consumer: $"edge {_config.Name} encoder");
+                opened.Add(encoder);
+            }
+            return new Devices(chip, eye, reject, light, encoder);
         }
         catch
         {
@@ -420,14 +540,52 @@ public sealed partial class InspectionService : IAsyncDisposable
     }
 
     /// <summary>The lines one run of the line holds; disposing switches the outputs off and releases the chip.</summary>
-    private sealed record Devices(IGpioChip Chip, DigitalInput PhotoEye, DigitalOutput Reject, StackLight? Light) : IDisposable
+    private sealed record Devices(IGpioChip Chip, DigitalInput? PhotoEye, DigitalOutput Reject, StackLight? Light, Encoder? Encoder) : IDisposable
     {
         public void Dispose()
         {
             Light?.Dispose();
             Reject.Dispose();
-            PhotoEye.Dispose();
+            PhotoEye?.Dispose();
+            Encoder?.Dispose();
             Chip.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Delivers the encoder's edges while the line runs: a chip that notifies edges as they happen (the simulator)
+    /// calls <see cref="Encoder.OnEdge"/> itself; on a kernel chip <see cref="Encoder.Run"/> reads them on a thread of its own.
+    /// </summary>
+    private sealed class EncoderFeed : IDisposable
+    {
+        private readonly IDisposable? _subscription;
+        private readonly CancellationTokenSource? _stop;
+        private readonly Thread? _thread;
+
+        private EncoderFeed(IDisposable? subscription, CancellationTokenSource? stop, Thread? thread) =>
+            (_subscription, _stop, _thread) = (subscription, stop, thread);
+
+        public static EncoderFeed Start(Encoder? encoder, IGpioChip chip, ILogger log, string line)
+        {
+            if (encoder is null) return new EncoderFeed(null, null, null);
+            if (chip is IGpioEdgeNotifier notifier) return new EncoderFeed(notifier.OnInputEdge(encoder.Line, e => encoder.OnEdge(e)), null, null);
+            var stop = new CancellationTokenSource();
+            var thread = new Thread(() =>
+            {
+                try { encoder.Run(stop.Token); }
+                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException) { Log.EncoderStopped(log, line, e.Message); }
+            }) { IsBackground = true, Name = $"encoder {line}", Priority = ThreadPriority.AboveNormal };
+            thread.Start();
+            return new EncoderFeed(null, stop, thread);
+        }
+
+        public void Dispose()
+        {
+            _subscription?.Dispose();
+            if (_stop is null) return;
+            _stop.Cancel();
+            _thread!.Join(TimeSpan.FromSeconds(1)); // Run polls every 100 ms
+            _stop.Dispose();
         }
     }
 
@@ -436,8 +594,8 @@ public sealed partial class InspectionService : IAsyncDisposable
         [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Inspection {Line}: model {Model} loaded and warmed (classes {Classes})")]
         public static partial void ModelLoaded(ILogger logger, string line, string model, string classes);
 
-        [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Inspection {Line}: running on {Chip} (photo-eye line {PhotoEye}, reject line {Reject}, reject delay {DelayMs} ms)")]
-        public static partial void Running(ILogger logger, string line, string chip, int photoEye, int reject, double delayMs);
+        [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Inspection {Line}: running in {Mode} mode on {Chip} (lines: {Wiring}; {Timing})")]
+        public static partial void Running(ILogger logger, string line, string chip, string mode, string wiring, string timing);
 
         [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Inspection {Line}: cannot open GPIO {Chip}: {Error}. Retrying in {Seconds} s. Fix: check the chip exists (ls /dev/gpiochip*, gpiodetect), that the agent's user is in the gpio group, and {Key}.gpio in the config")]
         public static partial void DevicesMissing(ILogger logger, string line, string chip, string error, double seconds, string key);
@@ -450,6 +608,9 @@ public sealed partial class InspectionService : IAsyncDisposable
 
         [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Inspection {Line}: could not wait for the last reject pulse: {Error}")]
         public static partial void SettleFailed(ILogger logger, string line, string error);
+
+        [LoggerMessage(EventId = 407, Level = LogLevel.Error, Message = "Inspection {Line}: encoder stopped counting: {Error}; encoder-timed rejects wait for the fail-safe until the line reopens")]
+        public static partial void EncoderStopped(ILogger logger, string line, string error);
 
         [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Inspection {Line} stopped")]
         public static partial void Crashed(ILogger logger, string line, Exception exception);

@@ -15,7 +15,7 @@ public readonly record struct SimulatedOutputChange(int Offset, long TimeNs, boo
 /// past <see cref="LineCount"/> throws <see cref="DeviceException"/> as the kernel's EBUSY/EINVAL would.
 /// Callbacks and scheduled actions run on the thread that moves the clock; drive one chip from one thread.
 /// </summary>
-public sealed class SimulatedGpioChip : IGpioChip, IGpioClock
+public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
 {
     /// <summary>The kernel's default event buffer per requested line (16 × lines).</summary>
     public const int EventBufferSize = 16;

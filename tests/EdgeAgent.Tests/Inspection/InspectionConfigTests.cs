@@ -87,6 +87,15 @@ public sealed class InspectionConfigTests
     [InlineData("\"model\": \"defect\", \"int8\": \"yes\"", "inspection.lines[0].int8 = \"yes\"", "true or false")]
     [InlineData("\"model\": \"/opt/m.onnx\", \"int8\": true", "inspection.lines[0].int8", "INT8 file's path")]
     [InlineData("\"rejectDelay\": 5", "inspection.lines[0].rejectDelay: unknown key", "timing")]
+    [InlineData("\"timing\": { \"rejectAfterCounts\": 400 }", "inspection.lines[0].timing.rejectAfterCounts = 400", "needs an encoder: set inspection.lines[0].gpio.encoder")]
+    [InlineData("\"timing\": { \"rejectAfterCounts\": 0 }", "inspection.lines[0].timing.rejectAfterCounts = 0", "1..10000000")]
+    [InlineData("\"timing\": { \"actuatorLeadCounts\": 5 }", "inspection.lines[0].timing.actuatorLeadCounts = 5", "with rejectAfterCounts only")]
+    [InlineData("\"mode\": \"belt\"", "inspection.lines[0].mode = \"belt\"", "photo-eye, continuous")]
+    [InlineData("\"mode\": \"continuous\"", "inspection.lines[0].continuous", "is required")]
+    [InlineData("\"mode\": \"continuous\", \"continuous\": { }", "inspection.lines[0].continuous.decisionLineX", "is required")]
+    [InlineData("\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 320, \"contrast\": 0 }", "inspection.lines[0].continuous.contrast = 0", "1..255")]
+    [InlineData("\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 320, \"speed\": 3 }", "inspection.lines[0].continuous.speed: unknown key", "")]
+    [InlineData("\"continuous\": { \"decisionLineX\": 320 }", "inspection.lines[0].continuous", "applies to \"mode\": \"continuous\" only")]
     public void A_bad_value_names_the_key_the_value_and_what_is_allowed(string extra, string key, string allowed)
     {
         var message = Error(WithLine(extra));
@@ -100,6 +109,10 @@ public sealed class InspectionConfigTests
     [InlineData("\"photoEye\": 17, \"reject\": 600", "inspection.lines[0].gpio.reject = 600", "0..511")]
     [InlineData("\"chip\": \"gpiochip0\", \"photoEye\": 17, \"reject\": 27", "inspection.lines[0].gpio.chip = \"gpiochip0\"", "/dev/gpiochip0")]
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"stackLight\": { \"red\": 27 }", "stackLight.red = 27", "is also")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 17", "inspection.lines[0].gpio.encoder = 17", "is also inspection.lines[0].gpio.photoEye")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 27", "inspection.lines[0].gpio.encoder = 27", "is also inspection.lines[0].gpio.reject")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 6, \"stackLight\": { \"amber\": 6 }", "inspection.lines[0].gpio.encoder = 6", "is also inspection.lines[0].gpio.stackLight.amber")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 512", "inspection.lines[0].gpio.encoder = 512", "0..511")]
     public void Wiring_mistakes_name_the_gpio_key(string gpio, string key, string rule)
     {
         var message = Error(WithLine("", gpio));
@@ -125,5 +138,44 @@ public sealed class InspectionConfigTests
     public void A_config_without_pipelines_kiosk_or_inspection_still_needs_pipelines()
     {
         Assert.Contains("pipelines: is required", Error("""{ "device": { "id": "d" } }"""));
+    }
+
+    [Theory]
+    [InlineData("\"rejectAfterCounts\": 400, \"rejectDelayMs\": 300", "inspection.lines[0].timing.rejectAfterCounts", "alternatives")]
+    [InlineData("\"rejectAfterCounts\": 400, \"actuatorLeadCounts\": 400", "inspection.lines[0].timing.actuatorLeadCounts = 400", "below rejectAfterCounts (400)")]
+    public void Encoder_timing_mistakes_name_the_timing_key(string timing, string key, string rule)
+    {
+        var message = Error(WithLine($"\"timing\": {{ {timing} }}", "\"photoEye\": 17, \"reject\": 27, \"encoder\": 22"));
+        Assert.Contains(key, message);
+        Assert.Contains(rule, message);
+    }
+
+    [Fact]
+    public void An_encoder_line_gives_count_timing_and_is_claimed_like_the_other_lines()
+    {
+        var line = Assert.Single(AgentConfig.Parse(WithLine("\"timing\": { \"rejectAfterCounts\": 400, \"actuatorLeadCounts\": 25 }",
+            "\"photoEye\": 17, \"reject\": 27, \"encoder\": 22"), File).Inspection!.Lines);
+        Assert.Equal(22, line.Gpio.Encoder);
+        Assert.Contains(("encoder", 22), line.Gpio.Lines());
+        Assert.Equal((400, 25, true), (line.Options.RejectAfterCounts, line.Options.ActuatorLeadCounts, line.Options.UsesEncoder));
+        Assert.Equal(InspectionMode.PhotoEye, line.Mode);
+        Assert.Null(line.Continuous);
+    }
+
+    [Fact]
+    public void Continuous_mode_needs_no_photo_eye_and_takes_the_locator_settings()
+    {
+        var line = Assert.Single(AgentConfig.Parse(WithLine(
+            "\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 320, \"contrast\": 20, \"minCells\": 400, \"threshold\": 90 }",
+            "\"reject\": 27"), File).Inspection!.Lines);
+        Assert.Equal(InspectionMode.Continuous, line.Mode);
+        Assert.Null(line.Gpio.PhotoEye);
+        Assert.DoesNotContain(line.Gpio.Lines(), l => l.Role == "photoEye");
+        Assert.Equal(new ContinuousConfig(320, 20, 400, 90), line.Continuous);
+        var locator = line.Continuous!.Locator();
+        Assert.Equal((20, 400, (byte)90), (locator.Contrast, locator.MinCells, locator.Threshold));
+        var defaults = Assert.Single(AgentConfig.Parse(WithLine("\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 100 }", "\"reject\": 27"), File).Inspection!.Lines);
+        Assert.Equal(new ContinuousConfig(100, 15, 600, 0), defaults.Continuous);
+        Assert.Contains("inspection.lines[0].gpio.photoEye", Error(WithLine("", "\"reject\": 27")));
     }
 }

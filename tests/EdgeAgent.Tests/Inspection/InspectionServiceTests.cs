@@ -42,15 +42,16 @@ public sealed class InspectionServiceTests : IDisposable
         return names!;
     }
 
-    private InspectionLineConfig LineConfig(string chip = "/dev/gpiochip-sim")
+    private InspectionLineConfig LineConfig(string chip = "/dev/gpiochip-sim",
+        string timing = "\"rejectDelayMs\": 500, \"actuatorLeadMs\": 20", string wiring = "", string mode = "", bool loop = true)
     {
         var json = $$"""
             { "device": { "id": "press-07" }, "mqtt": { "host": "127.0.0.1" }, "outbox": { "path": "state/outbox.db" },
-              "inspection": { "lines": [ { "name": "line1", "model": "defect",
-                "camera": { "type": "images", "path": "parts", "loop": true },
-                "gpio": { "chip": "{{chip}}", "photoEye": {{PhotoEye}}, "reject": {{Reject}}, "stackLight": { "green": {{Green}}, "amber": {{Amber}}, "red": {{Red}} } },
+              "inspection": { "lines": [ { "name": "line1", "model": "defect", {{mode}}
+                "camera": { "type": "images", "path": "parts", "loop": {{(loop ? "true" : "false")}} },
+                "gpio": { "chip": "{{chip}}", {{wiring}} "photoEye": {{PhotoEye}}, "reject": {{Reject}}, "stackLight": { "green": {{Green}}, "amber": {{Amber}}, "red": {{Red}} } },
                 "rules": { "minScore": 0.25 },
-                "timing": { "rejectDelayMs": 500, "pulseMs": 40, "actuatorLeadMs": 20, "latePolicy": "reject" },
+                "timing": { {{timing}}, "pulseMs": 40, "latePolicy": "reject" },
                 "light": { "amberYieldBelow": 0.2 },
                 "snapshots": { "path": "state/defects" } } ] } }
             """;
@@ -263,5 +264,109 @@ public sealed class InspectionServiceTests : IDisposable
         stop.Cancel();
         await run.WaitAsync(Wait);
         Assert.False(chip.IsRequested(Reject), "the lines are released on stop");
+    }
+
+    [Fact]
+    public async Task With_an_encoder_each_defective_part_is_rejected_at_the_nth_encoder_edge_after_its_trigger_and_stop_waits_for_the_last()
+    {
+        const int Encoder = 22;
+        var names = CopyParts(4);
+        var config = LineConfig(timing: "\"rejectAfterCounts\": 500, \"actuatorLeadCounts\": 20", wiring: $"\"encoder\": {Encoder},");
+        Assert.Equal((500, 20, 22), (config.Options.RejectAfterCounts, config.Options.ActuatorLeadCounts, config.Gpio.Encoder));
+        var judged = JudgedDefective(Path.Combine(_dir, "parts"), names, config.Options);
+        Assert.Contains(true, judged);
+
+        // A 1 kHz encoder (a quarter-period high) for 2 s; a part every 300 ms, half-way between two edges.
+        using var chip = new SimulatedGpioChip();
+        long t0 = chip.NowNs + 1_000_000;
+        var edges = Enumerable.Range(0, 2000).Select(k => t0 + k * 1_000_000L).ToArray();
+        foreach (var e in edges) chip.ScriptPulse(Encoder, e, 250_000);
+        var beams = Enumerable.Range(0, names.Length).Select(i => t0 + 100_500_000L + i * 300_000_000L).ToArray();
+        foreach (var b in beams) chip.ScriptPulse(PhotoEye, b, 20_000_000, level: true);
+
+        await using var service = new InspectionService(config, null, new MetricsRegistry(), NullLogger.Instance, _ => chip);
+        var verdicts = new ConcurrentQueue<PartVerdict>();
+        var allInspected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.PartInspected += v => { verdicts.Enqueue(v); if (verdicts.Count == names.Length) allInspected.TrySetResult(); };
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        await allInspected.Task.WaitAsync(Wait);
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+
+        var byPart = verdicts.OrderBy(v => v.PartId).ToList();
+        Assert.Equal(beams, byPart.Select(v => v.TriggerNs));
+        Assert.Equal(judged, byPart.Select(v => v.Defective));
+        Assert.All(byPart, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
+        // The count at a trigger is the edges at or before it; the 500th edge after it is edges[count + 499].
+        var expected = beams.Where((_, i) => judged[i]).Select(b => edges[edges.Count(e => e <= b) + 499]).ToList();
+        var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
+        Assert.Equal(expected, pulses.Select(p => p.Start));
+        Assert.All(pulses, p => Assert.Equal(40_000_000, p.Width));
+        Assert.False(chip.IsRequested(Encoder), "the encoder line is released on stop");
+    }
+
+    [Fact]
+    public async Task In_continuous_mode_each_part_sliding_through_a_folder_of_frames_is_inspected_once_without_a_photo_eye()
+    {
+        // Three held-out parts the locator finds on their own, each sliding through 640×320 belt frames, 40 px a frame.
+        var heldout = Path.Combine(Path.GetDirectoryName(ModelPath)!, "heldout");
+        var belt = new BeltCameraSettings();
+        var parts = new List<ImageBuffer>();
+        using var frame = new ImageBuffer(belt.FrameWidth, belt.FrameHeight, PixelFormat.Rgb24);
+        var boxes = new List<System.Drawing.RectangleF>();
+        foreach (var file in Directory.GetFiles(heldout, "*.jpg").Order(StringComparer.Ordinal))
+        {
+            var image = new ImageBuffer();
+            ImageCodec.Load(file, image, PixelFormat.Rgb24);
+            frame.Data.Fill(belt.Belt);
+            ContinuousConveyor.Paste(image, frame, (belt.FrameWidth - image.Width) / 2);
+            if (new PartLocator().Locate(frame, boxes) == 1) parts.Add(image);
+            else image.Dispose();
+            if (parts.Count == 3) break;
+        }
+        Assert.Equal(3, parts.Count);
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
+        int n = 0;
+        foreach (var part in parts)
+        {
+            for (int x = -part.Width + 40; x < belt.FrameWidth + 40; x += 40)
+            {
+                frame.Data.Fill(belt.Belt);
+                ContinuousConveyor.Paste(part, frame, x);
+                ImageCodec.Save(Path.Combine(folder, $"{n++:0000}.png"), frame);
+            }
+            part.Dispose();
+        }
+
+        var config = LineConfig(mode: "\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 320 },", loop: false);
+        Assert.Equal(InspectionMode.Continuous, config.Mode);
+        using var chip = new SimulatedGpioChip();
+        var metrics = new MetricsRegistry();
+        await using var service = new InspectionService(config, null, metrics, NullLogger.Instance, _ => chip);
+        var verdicts = new ConcurrentQueue<PartVerdict>();
+        service.PartInspected += verdicts.Enqueue;
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        // The folder ends (loop: false): health names the camera; the line stays up, idle, until stop.
+        using (var patience = new CancellationTokenSource(Wait))
+            while (!service.Problems().Any(p => p.Contains("camera ended", StringComparison.Ordinal)))
+                await Task.Delay(20, patience.Token);
+        Assert.Equal(InspectionServiceState.Running, service.State);
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+
+        Assert.Equal(3, verdicts.Count);
+        Assert.Equal(3, verdicts.Select(v => v.TriggerNs).Distinct().Count());
+        Assert.All(verdicts, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
+        Assert.False(chip.IsRequested(PhotoEye), "continuous mode requests no photo-eye line");
+        // Rejects go through the same gate: a 40 ms pulse at crossing + 500 ms for each part judged defective, settled before stop returned.
+        var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
+        var expected = verdicts.Where(v => v.Defective).Select(v => v.TriggerNs + 500_000_000L).Order().ToList();
+        Assert.Equal(expected.Count, pulses.Count);
+        for (int i = 0; i < expected.Count; i++) Assert.InRange(pulses[i].Start - expected[i], -1_000_000, 1_000_000);
+        Assert.Contains("edge_inspection_parts_total{line=\"line1\"} 3", metrics.Render());
     }
 }
