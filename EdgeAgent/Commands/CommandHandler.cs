@@ -15,6 +15,10 @@ public interface IAgentControl
     void WriteConfig(Utf8JsonWriter w);
     bool SetPaused(string pipeline, bool paused);
     byte[]? Snapshot(string pipeline);
+    /// <summary>The configured inspection lines (empty without an "inspection" section).</summary>
+    IReadOnlyList<string> InspectionLineNames { get; }
+    /// <summary>Clears a line's fault (red stack light); false when the line is not running.</summary>
+    bool AcknowledgeInspectionFault(string line);
 }
 
 /// <summary>
@@ -25,7 +29,7 @@ public interface IAgentControl
 public sealed class CommandHandler(IAgentControl agent)
 {
     public const int MaxPayloadBytes = 64 * 1024;
-    public static readonly string[] Names = ["ping", "stats", "snapshot", "config/get", "pipeline/pause", "pipeline/resume"];
+    public static readonly string[] Names = ["ping", "stats", "snapshot", "config/get", "pipeline/pause", "pipeline/resume", "inspection/acknowledge"];
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -117,6 +121,26 @@ public sealed class CommandHandler(IAgentControl agent)
                 w.WriteString("pipeline", pipeline);
                 w.WriteString("content_type", "image/jpeg");
                 w.WriteBase64String("jpeg", jpeg);
+                w.WriteEndObject();
+                break;
+            }
+            case "inspection/acknowledge":
+            {
+                Only(args, "line");
+                var lines = agent.InspectionLineNames;
+                if (lines.Count == 0) throw new CommandError("bad_request", "this agent has no inspection lines");
+                if (args is not { } a || !a.TryGetProperty("line", out var l))
+                    throw new CommandError("bad_request", $"{name} needs \"line\": one of {string.Join(", ", lines)}");
+                if (l.ValueKind != JsonValueKind.String)
+                    throw new CommandError("bad_request", $"\"line\" must be a string, got {l.ValueKind.ToString().ToLowerInvariant()}");
+                var line = l.GetString()!;
+                if (!lines.Contains(line))
+                    throw new CommandError("unknown_line", $"no inspection line \"{Truncate(line)}\"; configured: {string.Join(", ", lines)}");
+                if (!agent.AcknowledgeInspectionFault(line))
+                    throw new CommandError("not_running", $"inspection line \"{line}\" is not running (waiting for its devices or stopping)");
+                w.WriteStartObject();
+                w.WriteString("line", line);
+                w.WriteBoolean("acknowledged", true);
                 w.WriteEndObject();
                 break;
             }

@@ -13,6 +13,11 @@ public sealed partial class EdgeAgentHost
 
     public IReadOnlyList<InspectionService> InspectionLines => _inspection;
 
+    public IReadOnlyList<string> InspectionLineNames => _inspection.Select(s => s.Name).ToList();
+
+    public bool AcknowledgeInspectionFault(string line) =>
+        _inspection.FirstOrDefault(s => s.Name == line) is { } service && service.RequestFaultAcknowledge();
+
     private void BuildInspection()
     {
         if (_config.Inspection is not { } inspection) return;

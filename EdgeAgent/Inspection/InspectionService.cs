@@ -55,6 +55,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     private IPartInspector? _inspector;
     private IFrameSource? _source;
     private InspectionLine? _line;
+    private int _acknowledgeRequested;
     private StackLight? _light;
     private InspectionServiceState _state = InspectionServiceState.Starting;
     private string? _reason;
@@ -262,6 +263,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         {
             long waitStarted = Stopwatch.GetTimestamp();
             Volatile.Write(ref _loopTimestamp, waitStarted);
+            TakeAcknowledge(line);
             if (!eye.TryWaitForPress(IdlePoll, out long edgeNs))
             {
                 Idle(devices, line, waitStarted, ct);
@@ -298,6 +300,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         {
             long waitStarted = Stopwatch.GetTimestamp();
             Volatile.Write(ref _loopTimestamp, waitStarted);
+            TakeAcknowledge(continuous.Line);
             Frame? frame = null;
             if (!ended && !reader.TryRead(out frame))
             {
@@ -332,6 +335,24 @@ public sealed partial class InspectionService : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Asks the line to clear its fault (the red stack light) once someone has looked at it; done on the line's own
+    /// thread within <see cref="IdlePoll"/>. False when the line is not running.
+    /// </summary>
+    public bool RequestFaultAcknowledge()
+    {
+        if (State != InspectionServiceState.Running) return false;
+        Volatile.Write(ref _acknowledgeRequested, 1);
+        return true;
+    }
+
+    private void TakeAcknowledge(InspectionLine line)
+    {
+        if (Interlocked.Exchange(ref _acknowledgeRequested, 0) == 0) return;
+        line.AcknowledgeFault();
+        _log.LogInformation("Inspection line {Line}: fault acknowledged, stack light {Colour}", _config.Name, line.Health.Color);
     }
 
     /// <summary>Nothing came within <see cref="IdlePoll"/>: closes a finished minute and paces the poll in real time.</summary>

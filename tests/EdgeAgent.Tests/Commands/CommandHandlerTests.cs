@@ -15,6 +15,14 @@ public class CommandHandlerTests
         public void WriteConfig(Utf8JsonWriter w) { w.WriteStartObject(); w.WriteString("device", DeviceId); w.WriteEndObject(); }
         public bool SetPaused(string pipeline, bool paused) { Paused[pipeline] = paused; return true; }
         public byte[]? Snapshot(string pipeline) => pipeline == "cards" ? [0xFF, 0xD8, 0xFF] : null;
+        public List<string> Acknowledged { get; } = [];
+        public IReadOnlyList<string> InspectionLineNames => ["press-07", "idle-line"];
+        public bool AcknowledgeInspectionFault(string line)
+        {
+            if (line == "idle-line") return false;
+            Acknowledged.Add(line);
+            return true;
+        }
     }
 
     private readonly FakeAgent _agent = new();
@@ -22,6 +30,29 @@ public class CommandHandlerTests
 
     private JsonElement Call(string name, string payload) =>
         JsonDocument.Parse(Handler.Handle(name, Encoding.UTF8.GetBytes(payload))).RootElement;
+
+    [Fact]
+    public void Inspection_acknowledge_clears_the_named_line_and_refuses_unknown_or_stopped_lines()
+    {
+        var ok = Call("inspection/acknowledge", """{"line":"press-07"}""");
+        Assert.True(ok.GetProperty("ok").GetBoolean());
+        Assert.True(ok.GetProperty("result").GetProperty("acknowledged").GetBoolean());
+        Assert.Equal(["press-07"], _agent.Acknowledged);
+
+        var unknown = Call("inspection/acknowledge", """{"line":"nope"}""");
+        Assert.False(unknown.GetProperty("ok").GetBoolean());
+        Assert.Equal("unknown_line", unknown.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("press-07", unknown.GetProperty("error").GetProperty("message").GetString());
+
+        var stopped = Call("inspection/acknowledge", """{"line":"idle-line"}""");
+        Assert.Equal("not_running", stopped.GetProperty("error").GetProperty("code").GetString());
+
+        var missing = Call("inspection/acknowledge", "{}");
+        Assert.Equal("bad_request", missing.GetProperty("error").GetProperty("code").GetString());
+        var wrongType = Call("inspection/acknowledge", """{"line":7}""");
+        Assert.Contains("must be a string", wrongType.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(["press-07"], _agent.Acknowledged);
+    }
 
     [Fact]
     public void Ping_answers_with_the_device_and_echoes_the_request_id()
