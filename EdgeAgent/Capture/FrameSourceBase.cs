@@ -135,8 +135,13 @@ internal abstract partial class FrameSourceBase : IFrameSource
 
     protected void Deliver(Frame frame)
     {
-        if (_channel.Writer.TryWrite(frame)) Interlocked.Increment(ref _frames);
-        else frame.Dispose();
+        // Counted before the write: a reader may take the frame at once, and must then see it counted.
+        Interlocked.Increment(ref _frames);
+        if (!_channel.Writer.TryWrite(frame))
+        {
+            Interlocked.Decrement(ref _frames);
+            frame.Dispose();
+        }
         Progress?.Invoke();
     }
 
