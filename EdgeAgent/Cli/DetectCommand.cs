@@ -55,28 +55,7 @@ internal static class DetectCommand
         using var detector = ObjectDetector.Load(modelPath, options, new StderrLogger(stderr));
         detector.Warmup(); // so the first image's stage times are not JIT time
 
-        int failures = 0;
-        foreach (var path in images)
-        {
-            DetectionResult result;
-            try
-            {
-                if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder", path);
-                result = detector.Detect(path);
-            }
-            catch (Exception e) when (e is ImageDecodeException or IOException or UnauthorizedAccessException)
-            {
-                failures++;
-                var message = e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
-                stderr.WriteLine($"edge detect: {message}");
-                if (json) stdout.WriteLine(ErrorJson(path, message));
-                continue;
-            }
-            if (json) stdout.WriteLine(ToJson(path, result));
-            else WriteTable(stdout, path, result);
-        }
-        if (images.Count == 0) stderr.WriteLine("edge detect: no JPEG or PNG images found");
-        return failures > 0 || images.Count == 0 ? 1 : 0;
+        return ImageBatch.Run("detect", images, json, stdout, stderr, path => detector.Detect(path), ToJson, WriteTable);
     }
 
     /// <summary>
@@ -131,19 +110,6 @@ internal static class DetectCommand
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, OcrCommand.JsonOptions))
             DetectionJson.WriteResult(w, path, result, includeDecode: true);
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static string ErrorJson(string path, string message)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, OcrCommand.JsonOptions))
-        {
-            w.WriteStartObject();
-            w.WriteString("image", path);
-            w.WriteString("error", message);
-            w.WriteEndObject();
-        }
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 

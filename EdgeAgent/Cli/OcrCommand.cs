@@ -26,28 +26,7 @@ internal static class OcrCommand
         using var engine = OcrSetup.CreateEngine(cl, stderr);
         engine.Warmup(); // so the first image's stage times are not JIT time
 
-        int failures = 0;
-        foreach (var path in images)
-        {
-            OcrResult result;
-            try
-            {
-                if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder", path);
-                result = engine.Read(path);
-            }
-            catch (Exception e) when (e is ImageDecodeException or IOException or UnauthorizedAccessException)
-            {
-                failures++;
-                var message = e.Message.StartsWith(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}";
-                stderr.WriteLine($"edge ocr: {message}");
-                if (json) stdout.WriteLine(ErrorJson(path, message));
-                continue;
-            }
-            if (json) stdout.WriteLine(ToJson(path, result));
-            else WriteTable(stdout, path, result);
-        }
-        if (images.Count == 0) stderr.WriteLine("edge ocr: no JPEG or PNG images found");
-        return failures > 0 || images.Count == 0 ? 1 : 0;
+        return ImageBatch.Run("ocr", images, json, stdout, stderr, path => engine.Read(path), ToJson, WriteTable);
     }
 
     public static string ToJson(string path, OcrResult result)
@@ -59,19 +38,6 @@ internal static class OcrCommand
             w.WriteString("image", path);
             OcrJson.WriteLines(w, result.Lines);
             OcrJson.WriteTimings(w, result.Timings, includeDecode: true);
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    private static string ErrorJson(string path, string message)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, JsonOptions))
-        {
-            w.WriteStartObject();
-            w.WriteString("image", path);
-            w.WriteString("error", message);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
