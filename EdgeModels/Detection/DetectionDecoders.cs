@@ -1,3 +1,4 @@
+using Edge.Models.Imaging;
 using System.Buffers;
 
 namespace Edge.Models.Detection;
@@ -33,8 +34,8 @@ public static class DetectionDecoders
             return;
         }
         // Channels first: sweep class rows in memory order, keeping each box's best so far.
-        float[] bestScore = ArrayPool<float>.Shared.Rent(boxes);
-        int[] bestClass = ArrayPool<int>.Shared.Rent(boxes);
+        float[] bestScore = ScratchPool<float>.Shared.Rent(boxes);
+        int[] bestClass = ScratchPool<int>.Shared.Rent(boxes);
         try
         {
             output.Slice(4 * boxes, boxes).CopyTo(bestScore);
@@ -60,8 +61,8 @@ public static class DetectionDecoders
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(bestScore);
-            ArrayPool<int>.Shared.Return(bestClass);
+            ScratchPool<float>.Shared.Return(bestScore);
+            ScratchPool<int>.Shared.Return(bestClass);
         }
     }
 

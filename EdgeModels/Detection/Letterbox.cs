@@ -117,7 +117,7 @@ public static class Letterbox
             return;
         }
         int resizedPlane = t.ResizedWidth * t.ResizedHeight;
-        float[] scratch = ArrayPool<float>.Shared.Rent(3 * resizedPlane);
+        float[] scratch = ScratchPool<float>.Shared.Rent(3 * resizedPlane);
         try
         {
             TensorWriter.ResizeNormalizeToChw(source, t.ResizedWidth, t.ResizedHeight, norm, scratch.AsSpan(0, 3 * resizedPlane));
@@ -131,7 +131,7 @@ public static class Letterbox
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(scratch);
+            ScratchPool<float>.Shared.Return(scratch);
         }
         FillPadding(t, padValue, norm, destination);
     }

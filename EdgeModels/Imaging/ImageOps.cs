@@ -22,8 +22,8 @@ public static class ImageOps
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         dst.Reset(width, height, src.Format);
         int bpp = src.BytesPerPixel;
-        int[] offsets = ArrayPool<int>.Shared.Rent(2 * width);
-        float[] weights = ArrayPool<float>.Shared.Rent(width);
+        int[] offsets = ScratchPool<int>.Shared.Rent(2 * width);
+        float[] weights = ScratchPool<float>.Shared.Rent(width);
         try
         {
             double scaleX = BilinearMap.Scale(src.Width, width), scaleY = BilinearMap.Scale(src.Height, height);
@@ -53,8 +53,8 @@ public static class ImageOps
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(offsets);
-            ArrayPool<float>.Shared.Return(weights);
+            ScratchPool<int>.Shared.Return(offsets);
+            ScratchPool<float>.Shared.Return(weights);
         }
     }
 

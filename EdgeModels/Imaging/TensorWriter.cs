@@ -32,7 +32,7 @@ public readonly record struct ChannelNormalization(float Scale0, float Bias0, fl
 /// Fused bilinear resize + normalisation + HWC→CHW, the pre-processing in front of every model.
 /// Separable: each needed source row is resized horizontally once into planar floats (already
 /// normalised, since interpolation weights sum to one), then pairs of rows are blended vertically with
-/// SIMD straight into the tensor. Scratch comes from <see cref="ArrayPool{T}"/>: steady state allocates nothing.
+/// SIMD straight into the tensor. Scratch comes from <see cref="ScratchPool{T}"/>: steady state allocates nothing.
 /// </summary>
 public static class TensorWriter
 {
@@ -60,9 +60,9 @@ public static class TensorWriter
             }
             return;
         }
-        int[] offsets = ArrayPool<int>.Shared.Rent(2 * dstWidth);
-        float[] weights = ArrayPool<float>.Shared.Rent(dstWidth);
-        float[] rows = ArrayPool<float>.Shared.Rent(2 * 3 * dstWidth);
+        int[] offsets = ScratchPool<int>.Shared.Rent(2 * dstWidth);
+        float[] weights = ScratchPool<float>.Shared.Rent(dstWidth);
+        float[] rows = ScratchPool<float>.Shared.Rent(2 * 3 * dstWidth);
         try
         {
             double scaleX = BilinearMap.Scale(srcW, dstWidth), scaleY = BilinearMap.Scale(srcH, dstHeight);
@@ -94,9 +94,9 @@ public static class TensorWriter
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(offsets);
-            ArrayPool<float>.Shared.Return(weights);
-            ArrayPool<float>.Shared.Return(rows);
+            ScratchPool<int>.Shared.Return(offsets);
+            ScratchPool<float>.Shared.Return(weights);
+            ScratchPool<float>.Shared.Return(rows);
         }
     }
 
