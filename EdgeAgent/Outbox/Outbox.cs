@@ -283,16 +283,16 @@ public sealed partial class Outbox : IAsyncDisposable, IDisposable
         var full = r.Rejected == 0 ? null : new OutboxFullException(
             $"Outbox {_store.Path} is full ({state.Depth} messages, {state.Bytes} payload bytes; limits {_options.MaxMessages} messages, " +
             $"{_options.MaxBytes} bytes) and OutboxOptions.Overflow is RejectNew: the message was not stored.");
+        // Drops are reported before the producers' tasks complete, so whoever awaited the commit sees them logged.
+        _unreportedSize += r.DroppedForSize;
+        _unreportedAge += r.DroppedForAge;
+        _unreportedRejected += r.Rejected;
+        ReportDrops(force: false);
         foreach (var m in batch)
         {
             if (m.Rejected) m.TrySetException(full!);
             else m.TrySetResult(m.Seq);
         }
-
-        _unreportedSize += r.DroppedForSize;
-        _unreportedAge += r.DroppedForAge;
-        _unreportedRejected += r.Rejected;
-        ReportDrops(force: false);
         if (r.Inserted > 0) RaiseMessagesAvailable();
     }
 
