@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
 using Edge.Models.Tests.Imaging;
@@ -143,11 +144,8 @@ public class LetterboxTests
         using var image = TestImages.Noise(300, 200, PixelFormat.Rgb24, seed: 7);
         var t = LetterboxTransform.Fit(300, 200, 320, 320);
         var tensor = new float[3 * 320 * 320];
-        Letterbox.WriteChw(image, t, 114, Yolo, tensor);
+        var allocations = Allocations.SteadyState(() => Letterbox.WriteChw(image, t, 114, Yolo, tensor), warmUp: 1, callsPerWindow: 3);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) Letterbox.WriteChw(image, t, 114, Yolo, tensor);
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
     }
 }

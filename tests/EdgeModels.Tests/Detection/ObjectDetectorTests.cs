@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
 using Edge.Models.Onnx;
@@ -224,20 +225,14 @@ public sealed class ObjectDetectorTests : IDisposable
         using var detector = ObjectDetector.Load(YoloV8Model());
         using var image = Grey(1000, 499);
         var detections = new List<Detection>(16);
-        detector.DetectInto(image, detections);
-        detections.Clear();
-        detector.DetectInto(image, detections);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
+        var allocations = Allocations.SteadyState(() =>
         {
             detections.Clear();
             detector.DetectInto(image, detections);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }, warmUp: 2, windows: 4, callsPerWindow: 3);
 
         Assert.Equal(4, detections.Count);
-        Assert.Equal(0, allocated);
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using System.Diagnostics;
 using Edge.Models.Imaging;
 using Xunit.Abstractions;
@@ -108,11 +109,8 @@ public class TensorWriterTests(ITestOutputHelper output)
     {
         using var source = TestImages.Noise(1280, 960, PixelFormat.Rgb24, seed: 1);
         var tensor = new float[3 * 960 * 736];
-        for (int i = 0; i < 3; i++) TensorWriter.ResizeNormalizeToChw(source, 960, 736, Detection, tensor);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) TensorWriter.ResizeNormalizeToChw(source, 960, 736, Detection, tensor);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var allocations = Allocations.SteadyState(() => TensorWriter.ResizeNormalizeToChw(source, 960, 736, Detection, tensor), warmUp: 3, windows: 3, callsPerWindow: 2);
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
     }
 
     [Fact]

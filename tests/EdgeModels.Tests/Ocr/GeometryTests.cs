@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Models.Ocr;
 
 namespace Edge.Models.Tests.Ocr;
@@ -130,16 +131,13 @@ public class DbPostProcessorTests
         var prob = Map(320, 160, (20, 10, 200, 40, 0.9f), (20, 80, 150, 120, 0.8f));
         var regions = new List<TextRegion>(16);
         var post = new DbPostProcessor();
-        post.Process(prob, 320, 160, 640, 320, regions);
-        regions.Clear();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        var allocations = Allocations.SteadyState(() =>
         {
             regions.Clear();
             post.Process(prob, 320, 160, 640, 320, regions);
             DbPostProcessor.SortReadingOrder(regions);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
     }
 }
 

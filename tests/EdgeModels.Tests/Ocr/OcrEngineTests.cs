@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Models.Imaging;
 using Edge.Models.Ocr;
 using Edge.Models.Synthetic;
@@ -166,15 +167,12 @@ public class OcrEngineTests(RenderedSetFixture set, ITestOutputHelper output) : 
     {
         using var sample = OcrSampleSet.Generate().First(s => s.Kind == SampleKind.Horizontal && s.Lines.Count >= 2);
         var lines = new List<OcrLine>(16);
-        set.Engine.ReadInto(sample.Image, lines);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        const int runs = 5;
-        for (int i = 0; i < runs; i++)
+        var allocations = Allocations.SteadyState(() =>
         {
             lines.Clear();
             set.Engine.ReadInto(sample.Image, lines);
-        }
-        long perImage = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
+        }, warmUp: 1, windows: 3, callsPerWindow: 2);
+        long perImage = allocations.BytesPerCall;
         // The results themselves: one OcrLine and one string per line.
         long results = lines.Sum(l => 64 + 22 + 2L * l.Text.Length);
         output.WriteLine($"{perImage} bytes per image, results about {results}");

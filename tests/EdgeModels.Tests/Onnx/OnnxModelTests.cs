@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Models.Onnx;
 
 namespace Edge.Models.Tests.Onnx;
@@ -221,19 +222,15 @@ public class OnnxModelTests
         using var cls = OnnxModel.Load(OcrModelFiles.Cls);
         var image = ClsInput();
         using var outputs = new RunOutputs();
-        for (int i = 0; i < 5; i++) cls.Run(image, outputs); // warm-up: JIT, buffers
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         float sum = 0;
-        for (int i = 0; i < 20; i++)
+        var allocations = Allocations.SteadyState(() =>
         {
             image.Reshape(1, 3, 48, 192);
             cls.Run(image, outputs);
             sum += outputs.Get<float>(0)[0] + outputs.Shape(0)[1];
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
 
-        Assert.Equal(0, allocated);
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
         Assert.True(sum > 0);
     }
 

@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Devices.Ssd1306;
 using Edge.Models.Imaging;
@@ -212,21 +213,13 @@ public sealed class Ssd1306Tests(ITestOutputHelper output)
         panel.RecordCommands = false;
         using var a = RandomBits(1);
         using var b = RandomBits(2);
-        for (int i = 0; i < 5; i++)
+        var allocations = Allocations.SteadyState(() =>
         {
             driver.Show(a);
             driver.ShowDithered(b);
-        }
+        });
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            driver.Show(a);
-            driver.ShowDithered(b);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Edge.Models.Tests.Support;
 using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Devices.St7789;
 using Edge.Models.Imaging;
@@ -238,21 +239,13 @@ public sealed class St7789Tests(ITestOutputHelper output)
         var (panel, driver) = Connect(240, 320, 90);
         panel.RecordCommands = false;
         using var frame = Gradient(driver.Width, driver.Height);
-        for (int i = 0; i < 5; i++)
+        var allocations = Allocations.SteadyState(() =>
         {
             driver.Show(frame);
             driver.ShowRegion(frame, 10, 10, 100, 50);
-        }
+        });
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            driver.Show(frame);
-            driver.ShowRegion(frame, 10, 10, 100, 50);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
+        Assert.True(allocations.Bytes == 0, allocations.ToString());
     }
 
     [Fact]
