@@ -144,6 +144,9 @@ internal static class InspectCommand
         SimulatedGpioChip chip, RecordingInspectionSink sink, DateTimeOffset epoch, string modelPath, bool quiet)
     {
         var images = new ImageBuffer[jpegs.Length];
+        // Coverage masks (masks/NNNN.png beside the images, written by make_heldout.py): with them each part is laid onto
+        // one moving belt; without them whole images are pasted, their own belt backgrounds included.
+        var masks = new ImageBuffer?[jpegs.Length];
         try
         {
             for (int i = 0; i < jpegs.Length; i++)
@@ -152,20 +155,35 @@ internal static class InspectCommand
                 ImageCodec.Decode(jpegs[i], images[i], PixelFormat.Rgb24);
                 if (images[i].Width != images[0].Width || images[i].Height != images[0].Height)
                     throw new UsageException($"--continuous needs held-out images of one size: {set.Images[i].File} is {images[i].Width}×{images[i].Height}, the first {images[0].Width}×{images[0].Height}");
+                string maskPath = Path.Combine(set.Folder, "masks", Path.ChangeExtension(set.Images[i].File, ".png"));
+                if (!File.Exists(maskPath)) continue;
+                masks[i] = new ImageBuffer();
+                try { ImageCodec.Decode(File.ReadAllBytes(maskPath), masks[i]!, PixelFormat.Gray8); }
+                catch (ImageDecodeException e) { throw new UsageException($"part mask {maskPath}: {e.Message}"); }
+                if (masks[i]!.Width != images[i].Width || masks[i]!.Height != images[i].Height)
+                    throw new UsageException($"part mask {maskPath} is {masks[i]!.Width}×{masks[i]!.Height}, its image {images[i].Width}×{images[i].Height}");
             }
+            bool composite = masks.All(m => m is not null);
             int w = images[0].Width, h = images[0].Height;
             var camera = new BeltCameraSettings { FrameWidth = 2 * w, FrameHeight = h, PartWidth = w, Seed = conveyor.Seed };
+            var belt = composite ? new BeltTexture(h, conveyor.Seed) : null;
             var parts = ConveyorSimulation.Plan(partCount, truth, conveyor, chip.NowNs);
             long originNs = chip.NowNs;
             using var inspection = new ContinuousInspection(options, chip, reject, new DetectorInspector(detector), decisionLineX: w,
                 cropWidth: w, cropHeight: h, light: light, sink: sink, wallClock: ns => epoch.AddTicks((ns - originNs) / 100));
-            stdout.WriteLine($"edge inspect --sim --continuous: {partCount} parts from {set.Images.Count} held-out images sliding through {camera.FrameWidth}×{camera.FrameHeight} frames "
+            stdout.WriteLine($"edge inspect --sim --continuous: {partCount} parts from {set.Images.Count} held-out images "
+                             + (composite ? "laid on a moving belt by their masks" : "pasted whole (no masks/ beside them)")
+                             + $", sliding through {camera.FrameWidth}×{camera.FrameHeight} frames "
                              + $"({camera.PixelsPerFrame} px/frame, {camera.FramesPerPart} frames in view, a frame every {camera.FramePeriod.TotalMilliseconds:0.#} ms), decision line x = {w}, "
                              + $"model {Path.GetFileName(modelPath)}, reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms after the crossing, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                              + $"deadline crossing + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {options.LatePolicy}");
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             var wall = Stopwatch.StartNew();
-            var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) => ContinuousConveyor.Paste(images[part.Image], frame, x), 27);
+            var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) =>
+            {
+                if (composite) ContinuousConveyor.Composite(images[part.Image], masks[part.Image]!, frame, x);
+                else ContinuousConveyor.Paste(images[part.Image], frame, x);
+            }, 27, belt);
             wall.Stop();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
             var report = run.Conveyor;
@@ -184,6 +202,7 @@ internal static class InspectCommand
         finally
         {
             foreach (var image in images) image?.Dispose();
+            foreach (var mask in masks) mask?.Dispose();
         }
     }
 

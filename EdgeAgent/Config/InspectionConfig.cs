@@ -37,7 +37,7 @@ public enum InspectionMode
 
 /// <summary>Continuous mode's settings: where parts are inspected and how they are told from the belt (see <see cref="PartLocator"/>).</summary>
 /// <param name="DecisionLineX">Frame x (pixels) at which a part is inspected; parts move towards larger x.</param>
-/// <param name="Threshold">Fixed gray level 1..255; 0 = adaptive (<paramref name="Contrast"/> above the belt's median).</param>
+/// <param name="Threshold">Fixed gray level 1..255; 0 = adaptive (<paramref name="Contrast"/> away from the learnt belt, darker or brighter).</param>
 public sealed record ContinuousConfig(float DecisionLineX, int Contrast, int MinCells, byte Threshold)
 {
     /// <summary>A locator with these settings (one per run: it keeps per-frame buffers).</summary>
@@ -103,8 +103,8 @@ public sealed partial record AgentConfig
         if (continuousReader is { } c)
         {
             if (!c.Has("decisionLineX")) throw c.Error($"{c.Path}.decisionLineX", "is required: the frame x (pixels) at which a part is inspected (parts move towards larger x)");
-            continuous = new ContinuousConfig((float)c.Double("decisionLineX", 0, 0, 100_000), c.Int("contrast", 15, 1, 255),
-                c.Int("minCells", 600, 1, 10_000_000), (byte)c.Int("threshold", 0, 0, 255));
+            continuous = new ContinuousConfig((float)c.Double("decisionLineX", 0, 0, 100_000), c.Int("contrast", 10, 1, 255),
+                c.Int("minCells", 150, 1, 10_000_000), (byte)c.Int("threshold", 0, 0, 255));
             c.RejectUnknown();
         }
         var camera = ReadSource(r.Object("camera", required: true)!);

@@ -25,6 +25,7 @@ public sealed class ContinuousInspection : IDisposable
     private readonly IGpioClock _clock;
     private readonly TimeProvider _time;
     private readonly CropCamera _crop = new();
+    private long _lastFrameNs = -1, _periodNs;
     private readonly List<RectangleF> _boxes = new(16);
     private readonly List<long> _ids = new(16);
     private readonly int _cropWidth, _cropHeight;
@@ -68,7 +69,7 @@ public sealed class ContinuousInspection : IDisposable
         long t0 = _time.GetTimestamp();
         Frames++;
         Locator.Locate(frame, _boxes);
-        Tracker.Update(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_boxes), _ids);
+        Tracker.Update(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_boxes), _ids, FramePeriods(frameNs));
         long elapsedNs = _time.GetElapsedTime(t0).Ticks * 100;
         _clock.WaitUntil(Math.Max(_chip.NowNs, frameNs) + elapsedNs);
         int inspected = 0;
@@ -83,6 +84,20 @@ public sealed class ContinuousInspection : IDisposable
             PartInspected?.Invoke(new CrossingVerdict(_ids[i], box, verdict));
         }
         return inspected;
+    }
+
+    /// <summary>
+    /// Frame periods since the previous frame, from the timestamps: the camera's period is taken as the shortest interval
+    /// seen so far, so a frame dropped by the camera or the capture queue counts as two periods for the tracker.
+    /// </summary>
+    private int FramePeriods(long frameNs)
+    {
+        long previous = _lastFrameNs;
+        _lastFrameNs = frameNs;
+        if (previous < 0 || frameNs <= previous) return 1;
+        long interval = frameNs - previous;
+        if (_periodNs <= 0 || interval < _periodNs) _periodNs = interval;
+        return (int)Math.Clamp((interval + _periodNs / 2) / _periodNs, 1, 1000);
     }
 
     public void Dispose() => _crop.Dispose();

@@ -247,7 +247,9 @@ public sealed record ContinuousReport(ConveyorReport Conveyor, int PartsOnBelt, 
 
 /// <summary>
 /// Continuous mode on the synthetic belt: parts slide left to right through a wider frame, several frames each; every
-/// frame is rendered (the part images pasted at their positions on a dark belt), timestamped on the virtual clock and
+/// frame is rendered (a <see cref="BeltTexture"/> moving with the parts, or a flat dark belt, and the parts laid on it
+/// at their positions by the caller's paste: <see cref="Composite"/> with coverage masks, or whole images with
+/// <see cref="Paste"/>), timestamped on the virtual clock and
 /// handed to a <see cref="ContinuousInspection"/>. A frame whose time has passed while the previous one was being
 /// inspected is dropped, as a camera's would be. Crossings are matched to the part whose image centre is nearest the
 /// crossing box's centre; pulses to parts by crossing + delay (± 1 ms).
@@ -272,8 +274,61 @@ public static class ContinuousConveyor
         }
     }
 
+    /// <summary>
+    /// Lays <paramref name="part"/> onto the belt already in <paramref name="frame"/>, its image's left edge at
+    /// <paramref name="x"/>, vertically centred: each pixel blends by the part's coverage <paramref name="mask"/> (Gray8,
+    /// 255 = part, 0 = belt or a through hole), and the part casts a drop shadow on the belt
+    /// (<paramref name="shadowPercent"/> darker, offset by <paramref name="shadowOffset"/> px down and right). Clipped.
+    /// </summary>
+    public static void Composite(ImageBuffer part, ImageBuffer mask, ImageBuffer frame, int x, int shadowOffset = 5, int shadowPercent = 40)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (part.Format != frame.Format) throw new ArgumentException($"part image is {part.Format}, the frame {frame.Format}", nameof(part));
+        if (mask.Format != PixelFormat.Gray8 || mask.Width != part.Width || mask.Height != part.Height)
+            throw new ArgumentException($"a part's mask must be Gray8 of the part's size {part.Width}x{part.Height}; it is {mask.Format} {mask.Width}x{mask.Height}", nameof(mask));
+        ArgumentOutOfRangeException.ThrowIfNegative(shadowOffset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(shadowPercent, 100);
+        int bpp = frame.BytesPerPixel;
+        int top = (frame.Height - part.Height) / 2;
+        // The shadow first (it darkens belt only: the part is laid over it next).
+        for (int y = 0; y < part.Height; y++)
+        {
+            int fy = top + y + shadowOffset;
+            if ((uint)fy >= (uint)frame.Height) continue;
+            var m = mask.Row(y);
+            var dst = frame.Row(fy);
+            for (int px = 0; px < part.Width; px++)
+            {
+                int fx = x + px + shadowOffset;
+                if ((uint)fx >= (uint)frame.Width || m[px] == 0) continue;
+                int keep = 255 * 100 - m[px] * shadowPercent;
+                for (int c = 0; c < bpp; c++) dst[fx * bpp + c] = (byte)(dst[fx * bpp + c] * keep / (255 * 100));
+            }
+        }
+        for (int y = 0; y < part.Height; y++)
+        {
+            int fy = top + y;
+            if ((uint)fy >= (uint)frame.Height) continue;
+            var m = mask.Row(y);
+            var src = part.Row(y);
+            var dst = frame.Row(fy);
+            for (int px = 0; px < part.Width; px++)
+            {
+                int fx = x + px, a = m[px];
+                if ((uint)fx >= (uint)frame.Width || a == 0) continue;
+                for (int c = 0; c < bpp; c++)
+                {
+                    int i = fx * bpp + c;
+                    dst[i] = (byte)((src[px * bpp + c] * a + dst[i] * (255 - a) + 127) / 255);
+                }
+            }
+        }
+    }
+
     public static ContinuousReport Run(SimulatedGpioChip chip, ContinuousInspection inspection, IReadOnlyList<SimulatedPart> parts,
-        BeltCameraSettings camera, PixelFormat format, Action<SimulatedPart, ImageBuffer, int> paste, int rejectLine)
+        BeltCameraSettings camera, PixelFormat format, Action<SimulatedPart, ImageBuffer, int> paste, int rejectLine, BeltTexture? belt = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
         ArgumentNullException.ThrowIfNull(inspection);
@@ -329,7 +384,8 @@ public static class ContinuousConveyor
                 if (chip.NowNs > t) { dropped++; continue; }
                 chip.AdvanceTo(t);
                 currentFrame = k;
-                frame.Data.Fill(camera.Belt);
+                if (belt is null) frame.Data.Fill(camera.Belt);
+                else belt.Render(frame, k * v);
                 while (first < parts.Count && XOf(first, k) >= camera.FrameWidth) first++;
                 for (int i = first; i < parts.Count && entry[i] <= k; i++)
                 {

@@ -4,32 +4,46 @@ using Edge.Models.Imaging;
 namespace Edge.Agent.Inspection;
 
 /// <summary>
-/// Finds parts in a continuous-mode frame without a model: the parts are much brighter than the belt. The frame is
-/// sampled on a grid of <see cref="Step"/>-pixel cells (one gray value per cell, at its centre), cells brighter than the
-/// belt (the frame's median cell) by <see cref="Contrast"/>, or than a fixed <see cref="Threshold"/>, are joined into 8-connected blobs, blobs smaller than <see cref="MinCells"/> are dropped
-/// (glints, dust), as are blobs thinner than <see cref="MinSidePx"/> (a rail along the belt), and blobs whose boxes lie within <see cref="MergeGapPx"/> of each other (a dark defect splitting a part) are merged. Boxes are in frame pixels.
+/// Finds parts in a continuous-mode frame without a model. The frame is divided into <see cref="Step"/>-pixel cells (the
+/// mean gray of each); a cell belongs to a part when it differs from the belt by more than <see cref="Contrast"/>, darker
+/// or brighter. The belt is learnt per row of cells: a belt's streaks run along its direction of travel, so each row has
+/// its own level (and a fixed rail along the belt is just a bright row). The first frame seeds every row with the
+/// frame's median cell; after each frame, each row's level and spread move towards the cells that were not part of any
+/// part (<see cref="Adaptation"/>); a row whose spread is large needs <see cref="SpreadFactor"/> × its spread. With a
+/// fixed <see cref="Threshold"/> instead, cells brighter than it are parts (the belt is not learnt).
+/// Part cells are joined into 8-connected blobs; blobs smaller than <see cref="MinCells"/> are dropped (glints, dust), as
+/// are blobs thinner than <see cref="MinSidePx"/>, and blobs whose boxes lie within <see cref="MergeGapPx"/> of each
+/// other (a defect or hole splitting a part) are merged. Boxes are in frame pixels.
 /// Buffers are reused: once they have grown to the frame size, locating allocates nothing.
 /// </summary>
 public sealed class PartLocator
 {
     private byte[] _bright = [];
+    private byte[] _gray = [];
     private int[] _stack = [];
+    private float[] _rowLevel = [], _rowSpread = [];
+    private int _modelRows, _modelColumns;
+    private long _frames;
     private readonly List<RectangleF> _raw = new(16);
 
     /// <summary>Cell size in pixels (the downscale factor).</summary>
     public int Step { get; init; } = 4;
     /// <summary>Fixed gray level (1..255) above which a cell belongs to a part; 0 (default) = adaptive, see <see cref="Contrast"/>.</summary>
     public byte Threshold { get; init; }
-    /// <summary>Adaptive threshold: a cell belongs to a part when it is this much brighter than the frame's median cell (the belt, which fills most of the frame).</summary>
-    public int Contrast { get; init; } = 15;
-    /// <summary>The threshold used for the last frame.</summary>
+    /// <summary>Adaptive mode: a cell belongs to a part when its gray level differs from its row's belt level by more than this (darker or brighter).</summary>
+    public int Contrast { get; init; } = 10;
+    /// <summary>Adaptive mode: a row's threshold is at least this many times its belt spread (mean absolute deviation of its belt cells).</summary>
+    public float SpreadFactor { get; init; } = 4f;
+    /// <summary>Adaptive mode: how far each frame moves a row's belt level towards that frame's belt cells (0..1].</summary>
+    public float Adaptation { get; init; } = 0.05f;
+    /// <summary>Fixed mode: the threshold used for the last frame; adaptive mode: the median row's belt level.</summary>
     public int LastThreshold { get; private set; }
     /// <summary>Blobs narrower or shorter than this (pixels) are not parts: a bright rail or belt edge along the frame.</summary>
     public int MinSidePx { get; init; } = 24;
     /// <summary>Blobs whose boxes are at most this many pixels apart are one part (a dark crack or hole splits a part).</summary>
     public int MergeGapPx { get; init; } = 16;
     /// <summary>Fewest cells a blob needs to be a part.</summary>
-    public int MinCells { get; init; } = 600;
+    public int MinCells { get; init; } = 150;
 
     /// <summary>Clears <paramref name="boxes"/> and fills it with the parts found in <paramref name="frame"/>; returns how many.</summary>
     public int Locate(ImageBuffer frame, List<RectangleF> boxes)
@@ -41,7 +55,7 @@ public sealed class PartLocator
         _raw.Clear();
         int gw = frame.Width / Step, gh = frame.Height / Step, n = gw * gh;
         if (n == 0) return 0;
-        if (_bright.Length < n) { _bright = new byte[n]; _stack = new int[n]; }
+        if (_bright.Length < n) { _bright = new byte[n]; _gray = new byte[n]; _stack = new int[n]; }
         int bpp = frame.BytesPerPixel;
         bool gray = frame.Format == PixelFormat.Gray8;
         Span<int> histogram = stackalloc int[256];
@@ -62,19 +76,26 @@ public sealed class PartLocator
                         sum += gray ? row[o] : (row[o] + 2 * row[o + 1] + row[o + 2]) >> 2;
                 }
                 int v = sum / area;
-                _bright[gy * gw + gx] = (byte)v; // the gray level for now; replaced by 0/1 below
+                _gray[gy * gw + gx] = (byte)v;
                 histogram[v]++;
             }
         }
-        int threshold = Threshold;
-        if (threshold == 0)
+        if (Threshold != 0)
         {
-            int median = 0;
-            for (int seen = 0; median < 255 && (seen += histogram[median]) < (n + 1) / 2; median++) { }
-            threshold = Math.Min(254, median + Contrast);
+            LastThreshold = Threshold;
+            for (int i = 0; i < n; i++) _bright[i] = _gray[i] > Threshold ? (byte)1 : (byte)0;
         }
-        LastThreshold = threshold;
-        for (int i = 0; i < n; i++) _bright[i] = _bright[i] > threshold ? (byte)1 : (byte)0;
+        else
+        {
+            if (_modelRows != gh || _modelColumns != gw) SeedBelt(histogram, n, gw, gh);
+            for (int gy = 0; gy < gh; gy++)
+            {
+                float level = _rowLevel[gy], limit = Math.Max(Contrast, SpreadFactor * _rowSpread[gy]);
+                for (int i = gy * gw, end = i + gw; i < end; i++)
+                    _bright[i] = Math.Abs(_gray[i] - level) > limit ? (byte)1 : (byte)0;
+            }
+            LastThreshold = (int)_rowLevel[gh / 2];
+        }
         for (int start = 0; start < n; start++)
         {
             if (_bright[start] != 1) continue;
@@ -109,6 +130,7 @@ public sealed class PartLocator
             if (cells >= MinCells && (maxX - minX + 1) * Step >= MinSidePx && (maxY - minY + 1) * Step >= MinSidePx)
                 _raw.Add(RectangleF.FromLTRB(minX * Step, minY * Step, (maxX + 1) * Step, (maxY + 1) * Step));
         }
+        if (Threshold == 0) LearnBelt(gw, gh);
         // Merge blobs whose boxes overlap or touch: one part split by a dark defect is still one part.
         for (int i = 0; i < _raw.Count; i++)
         {
@@ -128,5 +150,41 @@ public sealed class PartLocator
             if (!merged) boxes.Add(a);
         }
         return boxes.Count;
+    }
+
+    /// <summary>Forgets the learnt belt: the next frame seeds it again (after a camera or belt change).</summary>
+    public void ResetBelt() => _modelRows = _modelColumns = 0;
+
+    private void SeedBelt(Span<int> histogram, int n, int gw, int gh)
+    {
+        int median = 0;
+        for (int seen = 0; median < 255 && (seen += histogram[median]) < (n + 1) / 2; median++) { }
+        if (_rowLevel.Length < gh) { _rowLevel = new float[gh]; _rowSpread = new float[gh]; }
+        Array.Fill(_rowLevel, median, 0, gh);
+        Array.Clear(_rowSpread, 0, gh);
+        (_modelRows, _modelColumns, _frames) = (gh, gw, 0);
+    }
+
+    /// <summary>Moves each row's belt level and spread towards this frame's cells that were in no blob (0 after the fill).</summary>
+    private void LearnBelt(int gw, int gh)
+    {
+        _frames++;
+        // Fast at first (a plain average of the frames so far), then an exponential average.
+        float rate = Math.Max(Adaptation, 1f / _frames);
+        for (int gy = 0; gy < gh; gy++)
+        {
+            int count = 0;
+            long sum = 0;
+            for (int i = gy * gw, end = i + gw; i < end; i++)
+                if (_bright[i] == 0) { count++; sum += _gray[i]; }
+            // A row mostly covered by parts says little about the belt: keep what was learnt.
+            if (count < gw / 4) continue;
+            float mean = (float)sum / count, spread = 0;
+            for (int i = gy * gw, end = i + gw; i < end; i++)
+                if (_bright[i] == 0) spread += Math.Abs(_gray[i] - mean);
+            spread /= count;
+            _rowLevel[gy] += rate * (mean - _rowLevel[gy]);
+            _rowSpread[gy] += rate * (spread - _rowSpread[gy]);
+        }
     }
 }

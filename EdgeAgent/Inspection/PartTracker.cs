@@ -5,8 +5,9 @@ namespace Edge.Agent.Inspection;
 /// <summary>
 /// Continuous-capture mode: follows parts from frame to frame as the conveyor carries them, so each part is counted
 /// once however many frames it appears in. A box is matched to a track by IoU with the track's predicted box (last
-/// box moved by the track's estimated per-frame motion), else by centroid distance; unmatched boxes start tracks;
-/// a track not seen for <see cref="MaxMissedFrames"/> frames ends. A track is counted as a part when it has been seen
+/// box moved by the track's estimated per-frame motion times the frame periods since it was seen, so a dropped frame
+/// does not lose the part), else by centroid distance; unmatched boxes start tracks;
+/// a track not seen for more than <see cref="MaxMissedFrames"/> frame periods ends. A track is counted as a part when it has been seen
 /// <see cref="MinHits"/> times (one-frame flickers are not parts). Allocates nothing once its lists have grown.
 /// </summary>
 public sealed class PartTracker
@@ -31,11 +32,13 @@ public sealed class PartTracker
 
     /// <summary>
     /// Takes one frame's part boxes; writes each box's track id to <paramref name="trackIds"/> (same order, cleared
-    /// first) and returns how many parts were newly counted in this frame.
+    /// first) and returns how many parts were newly counted in this frame. <paramref name="framePeriods"/> is how many
+    /// frame periods have passed since the previous frame (2 when the camera dropped one in between).
     /// </summary>
-    public int Update(ReadOnlySpan<RectangleF> boxes, List<long> trackIds)
+    public int Update(ReadOnlySpan<RectangleF> boxes, List<long> trackIds, int framePeriods = 1)
     {
         ArgumentNullException.ThrowIfNull(trackIds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(framePeriods, 1);
         trackIds.Clear();
         if (_boxUsed.Length < boxes.Length) _boxUsed = new bool[Math.Max(boxes.Length, _boxUsed.Length * 2)];
         Array.Clear(_boxUsed, 0, boxes.Length);
@@ -44,7 +47,7 @@ public sealed class PartTracker
         _pairs.Clear();
         for (int t = 0; t < _tracks.Count; t++)
         {
-            var predicted = _tracks[t].Predicted;
+            var predicted = _tracks[t].Predict(framePeriods);
             for (int b = 0; b < boxes.Length; b++)
             {
                 float iou = Iou(predicted, boxes[b]);
@@ -65,9 +68,10 @@ public sealed class PartTracker
             var track = _tracks[t];
             var box = boxes[b];
             float dx = Cx(box) - Cx(track.Box), dy = Cy(box) - Cy(track.Box);
+            int periods = track.Missed + framePeriods;
             // Motion is smoothed: the belt runs at a steady speed, detections jitter.
-            track.Vx = track.Hits == 1 ? dx / (track.Missed + 1) : 0.5f * track.Vx + 0.5f * dx / (track.Missed + 1);
-            track.Vy = track.Hits == 1 ? dy / (track.Missed + 1) : 0.5f * track.Vy + 0.5f * dy / (track.Missed + 1);
+            track.Vx = track.Hits == 1 ? dx / periods : 0.5f * track.Vx + 0.5f * dx / periods;
+            track.Vy = track.Hits == 1 ? dy / periods : 0.5f * track.Vy + 0.5f * dy / periods;
             track.Box = box;
             track.Hits++;
             track.Missed = 0;
@@ -79,7 +83,7 @@ public sealed class PartTracker
         {
             if (trackMatched[t]) continue;
             var track = _tracks[t];
-            track.Missed++;
+            track.Missed += framePeriods;
             if (track.Missed > MaxMissedFrames) { _tracks.RemoveAt(t); continue; }
             _tracks[t] = track;
         }
@@ -118,18 +122,18 @@ public sealed class PartTracker
         public long Id;
         public RectangleF Box;
         public float Vx, Vy;
-        public int Hits, Missed;
+        public int Hits;
+        /// <summary>Frame periods since the track was last seen (0 when seen in the latest frame).</summary>
+        public int Missed;
         public bool Counted, Crossed;
         public float FirstCx;
 
-        public readonly RectangleF Predicted
+        /// <summary>Where the part should be <paramref name="framePeriods"/> periods after the latest frame.</summary>
+        public readonly RectangleF Predict(int framePeriods)
         {
-            get
-            {
-                var b = Box;
-                b.Offset(Vx * (Missed + 1), Vy * (Missed + 1));
-                return b;
-            }
+            var b = Box;
+            b.Offset(Vx * (Missed + framePeriods), Vy * (Missed + framePeriods));
+            return b;
         }
     }
 

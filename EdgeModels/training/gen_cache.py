@@ -31,7 +31,7 @@ def main():
     meta = os.path.join(a.out, f"{a.name}.json")
     if os.path.exists(meta):
         m = json.load(open(meta))
-        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 2:
+        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 3:
             print(f"cache {npy} up to date")
             return
     arr = np.lib.format.open_memmap(npy, mode="w+", dtype=np.uint8, shape=(a.count, synth.SIZE, synth.SIZE, 3))
@@ -44,7 +44,7 @@ def main():
             if (i + 1) % 500 == 0:
                 print(f"  {a.name}: {i + 1}/{a.count} images, {time.time() - t0:.0f}s", flush=True)
     arr.flush()
-    json.dump({"seed": a.seed, "count": a.count, "version": 2, "labels": labels}, open(meta, "w"))
+    json.dump({"seed": a.seed, "count": a.count, "version": 3, "labels": labels}, open(meta, "w"))
     n = sum(len(b) for b in labels)
     print(f"cache {npy}: {a.count} images, {n} boxes, {time.time() - t0:.0f}s")
 

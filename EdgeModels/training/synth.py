@@ -184,8 +184,27 @@ def _bbox(mask, thr=0.3, pad=1.0):
             min(SIZE, xs.max() + 1 + pad), min(SIZE, ys.max() + 1 + pad)]
 
 
-def render(rng, jpeg_quality=None):
-    """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2]))."""
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _contrast(before, after, mask, alpha, belt, light):
+    """How much a defect changes the final image: the 90th percentile of |luminance change| (0..1) over
+    the pixels the defect covers (mask > 0.5), after compositing, lighting and clipping to 0..1, before
+    sensor noise. `before`/`after` are the part surface without/with the defect."""
+    sel = mask > 0.5
+    if not sel.any():
+        return 0.0
+    a, bl, li = alpha[sel][:, None], belt[sel], light[sel]
+    img0 = np.clip((bl * (1 - a) + before[sel] * a) * li, 0, 1)
+    img1 = np.clip((bl * (1 - a) + after[sel] * a) * li, 0, 1)
+    return float(np.percentile(np.abs((img1 - img0) @ _LUMA), 90))
+
+
+def render(rng, jpeg_quality=None, info=None):
+    """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
+    info["contrast"]: each box's visible contrast (see `_contrast`), in box order, and info["alpha"]: the
+    part's coverage mask (float HxW)."""
+    changes = []  # per box: (surface before, surface after, mask), for the contrast
     img = _belt(rng)
     part = Part(rng)
     metal = rng.random() < 0.6
@@ -239,7 +258,9 @@ def render(rng, jpeg_quality=None):
         dot = np.clip(rng.uniform(1.6, 2.6) - d + 0.5, 0, 1) * rng.uniform(0.4, 0.6)
         fill = (d < hr).astype(np.float32) * rng.uniform(0.0, 0.08)
         dark = np.maximum(np.maximum(ring, dot), fill)
+        before = surf
         surf = surf * (1 - dark[..., None])
+        changes.append((before, surf, np.maximum(ring, dot) * 2.5))
         x, y = to_img(hu, hv)
         boxes.append((3, [max(0.0, x - hr - 1.5), max(0.0, y - hr - 1.5), min(SIZE, x + hr + 1.5), min(SIZE, y + hr + 1.5)]))
         taken.append((hu, hv))
@@ -248,6 +269,7 @@ def render(rng, jpeg_quality=None):
     for k in classes:
         if k == 3:
             continue
+        before = surf
         if k == 0:  # scratch
             p = _sample_on_part(rng, part, all_holes, 6, taken, 18)
             if p is None:
@@ -336,15 +358,19 @@ def render(rng, jpeg_quality=None):
         if b is None:
             continue
         boxes.append((int(k), b))
+        changes.append((before, surf, m))
         taken.append(p)
 
+    belt = img
     img = img * (1 - alpha[..., None]) + surf * alpha[..., None]
     # lighting: gradient, vignette, exposure, colour temperature, noise
     ga = rng.uniform(0, 2 * np.pi)
     grad = 1 + rng.uniform(0, 0.35) * ((_XX - SIZE / 2) * np.cos(ga) + (_YY - SIZE / 2) * np.sin(ga)) / (SIZE / 2)
     vig = 1 - rng.uniform(0, 0.25) * (((_XX - SIZE / 2) ** 2 + (_YY - SIZE / 2) ** 2) / (SIZE * SIZE / 2))
     temp = np.array([1 + rng.uniform(-0.06, 0.06), 1.0, 1 + rng.uniform(-0.06, 0.06)], np.float32)
-    img = img * (grad * vig)[..., None] * temp * rng.uniform(0.8, 1.2)
+    light = (grad * vig)[..., None] * temp * rng.uniform(0.8, 1.2)
+    img = img * light
+    contrasts = [_contrast(b0, b1, m, alpha, belt, light) for b0, b1, m in changes]
     img += rng.standard_normal(img.shape).astype(np.float32) * rng.uniform(0.004, 0.02)
     if rng.random() < 0.25:  # motion blur along the belt
         img = (img + np.roll(img, 1, axis=1) + np.roll(img, -1, axis=1)) / 3
@@ -353,13 +379,33 @@ def render(rng, jpeg_quality=None):
         buf = io.BytesIO()
         Image.fromarray(out).save(buf, format="JPEG", quality=int(jpeg_quality))
         out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    if info is not None:
+        info["contrast"] = [round(c, 3) for c in contrasts]
+        info["alpha"] = alpha  # the part's coverage (0..1; 0 in through holes), for compositing onto another belt
     return out, [(k, [float(round(z, 1)) for z in b]) for k, b in boxes]
 
 
-def sample(seed, index, jpeg=True):
-    rng = np.random.default_rng([seed, index])
-    q = int(rng.integers(75, 96)) if jpeg else None
-    return render(rng, q)
+# A defect must change the final image by at least this much (luminance 0..1, ~15 grey levels, three
+# times the strongest sensor noise) to be in the set: an inspection station's lighting is set up so that
+# the defects it must find show; one the camera cannot see is a lighting problem, not a model problem.
+MIN_CONTRAST = 0.06
+
+
+def sample(seed, index, jpeg=True, info=None):
+    """Image `index` of the set `seed`. A draw with a defect fainter than MIN_CONTRAST is drawn again
+    from the stream (seed, index, attempt), so the result still depends on (seed, index) only."""
+    for attempt in range(50):
+        rng = np.random.default_rng([seed, index] if attempt == 0 else [seed, index, attempt])
+        q = int(rng.integers(75, 96)) if jpeg else None
+        details = {}
+        out, boxes = render(rng, q, details)
+        if all(c >= MIN_CONTRAST for c in details["contrast"]):
+            break
+    else:
+        raise RuntimeError(f"no draw of image ({seed}, {index}) has all its defects visible after 50 attempts")
+    if info is not None:
+        info.update(details, attempts=attempt + 1)
+    return out, boxes
 
 
 if __name__ == "__main__":

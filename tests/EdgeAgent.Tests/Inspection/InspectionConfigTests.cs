@@ -175,7 +175,9 @@ public sealed class InspectionConfigTests
         var locator = line.Continuous!.Locator();
         Assert.Equal((20, 400, (byte)90), (locator.Contrast, locator.MinCells, locator.Threshold));
         var defaults = Assert.Single(AgentConfig.Parse(WithLine("\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 100 }", "\"reject\": 27"), File).Inspection!.Lines);
-        Assert.Equal(new ContinuousConfig(100, 15, 600, 0), defaults.Continuous);
+        // The config's defaults are the locator's own.
+        var plain = new PartLocator();
+        Assert.Equal(new ContinuousConfig(100, plain.Contrast, plain.MinCells, 0), defaults.Continuous);
         Assert.Contains("inspection.lines[0].gpio.photoEye", Error(WithLine("", "\"reject\": 27")));
     }
 }

@@ -310,34 +310,27 @@ public sealed class InspectionServiceTests : IDisposable
     [Fact]
     public async Task In_continuous_mode_each_part_sliding_through_a_folder_of_frames_is_inspected_once_without_a_photo_eye()
     {
-        // Three held-out parts the locator finds on their own, each sliding through 640×320 belt frames, 40 px a frame.
+        // Three held-out parts laid by their coverage masks onto a moving synthetic belt (streaks, seams, a rail), each
+        // sliding through 640×320 belt frames, 40 px a frame.
         var heldout = Path.Combine(Path.GetDirectoryName(ModelPath)!, "heldout");
-        var belt = new BeltCameraSettings();
-        var parts = new List<ImageBuffer>();
-        using var frame = new ImageBuffer(belt.FrameWidth, belt.FrameHeight, PixelFormat.Rgb24);
-        var boxes = new List<System.Drawing.RectangleF>();
-        foreach (var file in Directory.GetFiles(heldout, "*.jpg").Order(StringComparer.Ordinal))
-        {
-            var image = new ImageBuffer();
-            ImageCodec.Load(file, image, PixelFormat.Rgb24);
-            frame.Data.Fill(belt.Belt);
-            ContinuousConveyor.Paste(image, frame, (belt.FrameWidth - image.Width) / 2);
-            if (new PartLocator().Locate(frame, boxes) == 1) parts.Add(image);
-            else image.Dispose();
-            if (parts.Count == 3) break;
-        }
-        Assert.Equal(3, parts.Count);
+        var camera = new BeltCameraSettings();
+        var belt = new BeltTexture(camera.FrameHeight, seed: 3);
+        using var frame = new ImageBuffer(camera.FrameWidth, camera.FrameHeight, PixelFormat.Rgb24);
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
         int n = 0;
-        foreach (var part in parts)
+        long travel = 0;
+        foreach (var file in Directory.GetFiles(heldout, "*.jpg").Order(StringComparer.Ordinal).Take(3))
         {
-            for (int x = -part.Width + 40; x < belt.FrameWidth + 40; x += 40)
+            using var part = new ImageBuffer();
+            using var mask = new ImageBuffer();
+            ImageCodec.Load(file, part, PixelFormat.Rgb24);
+            ImageCodec.Load(Path.Combine(heldout, "masks", Path.ChangeExtension(Path.GetFileName(file), ".png")), mask, PixelFormat.Gray8);
+            for (int x = -part.Width + 40; x < camera.FrameWidth + 40; x += 40, travel += 40)
             {
-                frame.Data.Fill(belt.Belt);
-                ContinuousConveyor.Paste(part, frame, x);
+                belt.Render(frame, travel);
+                ContinuousConveyor.Composite(part, mask, frame, x);
                 ImageCodec.Save(Path.Combine(folder, $"{n++:0000}.png"), frame);
             }
-            part.Dispose();
         }
 
         var config = LineConfig(mode: "\"mode\": \"continuous\", \"continuous\": { \"decisionLineX\": 320 },", loop: false);
