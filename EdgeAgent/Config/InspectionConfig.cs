@@ -131,6 +131,7 @@ public sealed partial record AgentConfig
             SnapshotFolder = keepSnapshots ? snapshotPath : null,
             SnapshotMaxFiles = snapshots?.Int("maxFiles", options.SnapshotMaxFiles, 1, 10_000_000) ?? options.SnapshotMaxFiles,
             SnapshotMaxAge = TimeSpan.FromHours(snapshots?.Double("maxAgeHours", options.SnapshotMaxAge.TotalHours, 0.01, 24 * 365 * 10) ?? options.SnapshotMaxAge.TotalHours),
+            SnapshotQueue = snapshots?.Int("queue", options.SnapshotQueue, 1, 1024) ?? options.SnapshotQueue,
         };
         snapshots?.RejectUnknown();
         if (r.Strings("shifts") is { } shifts)

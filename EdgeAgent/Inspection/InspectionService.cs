@@ -47,7 +47,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Func<string, IGpioChip> _openChip;
     private readonly Lock _lock = new();
-    private readonly Counter _parts, _rejects, _late, _errors;
+    private readonly Counter _parts, _rejects, _late, _errors, _snapshotsDropped, _snapshotErrors;
     private readonly Histogram _decision;
     private readonly MetricsRegistry _metrics;
     private Counter[] _defectsByClass = [];
@@ -82,6 +82,8 @@ public sealed partial class InspectionService : IAsyncDisposable
         _rejects = metrics.Counter("edge_inspection_rejects_total", "Reject pulses fired (defective parts and fail-safe rejects).", line);
         _late = metrics.Counter("edge_inspection_late_total", "Parts whose decision missed the deadline (the fail-safe policy applied).", line);
         _errors = metrics.Counter("edge_inspection_errors_total", "Parts whose capture or detection failed.", line);
+        _snapshotsDropped = metrics.Counter("edge_inspection_snapshots_dropped_total", "Defective parts without a snapshot: the writer's queue was full.", line);
+        _snapshotErrors = metrics.Counter("edge_inspection_snapshot_errors_total", "Snapshots whose write failed (disk full, folder removed).", line);
         _decision = metrics.Histogram("edge_inspection_decision_seconds", "From the photo-eye trigger to the reject decision.", null, line);
     }
 
@@ -216,10 +218,16 @@ public sealed partial class InspectionService : IAsyncDisposable
         else
         {
             partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_config.Options));
-            line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder);
+            line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder,
+                logger: _log);
         }
         line.Inspected += OnInspected;
         line.Gate.PulseStarted += OnPulse;
+        if (line.Snapshots is { } snapshots)
+        {
+            snapshots.Dropped += OnSnapshotDropped;
+            snapshots.WriteFailed += OnSnapshotFailed;
+        }
         lock (_lock)
         {
             _line = line;
@@ -246,8 +254,14 @@ public sealed partial class InspectionService : IAsyncDisposable
         finally
         {
             Settle(devices, line);
+            line.Dispose(); // writes the queued snapshots, at most SnapshotWriter.DrainTimeout
             line.Inspected -= OnInspected;
             line.Gate.PulseStarted -= OnPulse;
+            if (line.Snapshots is { } writer)
+            {
+                writer.Dropped -= OnSnapshotDropped;
+                writer.WriteFailed -= OnSnapshotFailed;
+            }
             partCamera?.Dispose();
             continuous?.Dispose();
         }
@@ -418,6 +432,10 @@ public sealed partial class InspectionService : IAsyncDisposable
         PartInspected?.Invoke(v);
     }
 
+    private void OnSnapshotDropped() => _snapshotsDropped.Inc();
+
+    private void OnSnapshotFailed(string path, Exception e) => _snapshotErrors.Inc();
+
     private void OnPulse(RejectPulse p)
     {
         _rejects.Inc();
@@ -527,6 +545,8 @@ public sealed partial class InspectionService : IAsyncDisposable
         w.WriteNumber("late", _late.Value);
         w.WriteNumber("errors", _errors.Value);
         w.WriteNumber("device_retries", _deviceRetries);
+        w.WriteNumber("snapshots_dropped", _snapshotsDropped.Value);
+        w.WriteNumber("snapshot_errors", _snapshotErrors.Value);
         if (_decision.Count > 0) w.WriteNumber("decision_ms_mean", Math.Round(_decision.Sum / _decision.Count * 1000, 2));
         if (line is not null)
         {
