@@ -84,6 +84,12 @@ public sealed partial class SnapshotWriter : IDisposable, IAsyncDisposable
     public string? TryEnqueue(ImageBuffer frame, long partId, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Width <= 0 || frame.Height <= 0)
+        {
+            Interlocked.Increment(ref _errors);
+            Log.WriteFailed(_log, _line, $"part {partId}", $"the frame is empty ({frame.Width}×{frame.Height})");
+            return null;
+        }
         ImageBuffer? buffer = null;
         long burst = 0;
         bool burstStarts = false;
@@ -116,7 +122,7 @@ public sealed partial class SnapshotWriter : IDisposable, IAsyncDisposable
         lock (_lock)
         {
             _queue.Enqueue(new Queued(buffer, name, at));
-            Monitor.Pulse(_lock);
+            Monitor.PulseAll(_lock); // the writer, and anyone in WaitUntilIdle, wait on the same monitor
         }
         return name;
     }
@@ -178,7 +184,8 @@ public sealed partial class SnapshotWriter : IDisposable, IAsyncDisposable
             Queued item;
             lock (_lock)
             {
-                while (_queue.Count == 0 && !_stopping) Monitor.Wait(_lock);
+                // On stop, a snapshot reserved but still being copied (counted in _pending) is waited for too.
+                while (_queue.Count == 0 && !(_stopping && _pending == 0)) Monitor.Wait(_lock);
                 if (!_queue.TryDequeue(out item)) break; // stopping, and nothing left
             }
             WriteGate?.Wait();
