@@ -73,6 +73,9 @@ internal static class InspectCommand
         {
             Line = "sim", MinScore = minScore, RejectDelay = conveyor.RejectDelay, PulseWidth = pulse, ActuatorLead = lead,
             LatePolicy = policy, SnapshotFolder = snapshotDir, PhotoEyeDebounce = TimeSpan.FromMilliseconds(1),
+            // The virtual clock runs the belt many times faster than real time, while the writer encodes in real time:
+            // a deeper queue keeps a fast simulated belt from dropping snapshots a real one would keep (drops are printed).
+            SnapshotQueue = 64,
         };
         options.Validate();
 
@@ -122,6 +125,7 @@ internal static class InspectCommand
         var report = ConveyorSimulation.Run(chip, line, eye, parts, conveyor);
         wall.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
+        line.Dispose(); // the snapshots still queued are written before the summary counts them
 
         if (!quiet)
         {
@@ -186,6 +190,7 @@ internal static class InspectCommand
             }, 27, belt);
             wall.Stop();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
+            inspection.Line.Dispose(); // the snapshots still queued are written before the summary counts them
             var report = run.Conveyor;
             if (!quiet)
             {
@@ -231,9 +236,9 @@ internal static class InspectCommand
         o.WriteLine($"  yield (judged) {r.Yield:P1}, (truth) {r.TruthYield:P1}; shift counters: parts {shift.Parts}, defective {shift.Defective}, rejected {shift.Rejected}, late {shift.LateDecisions}, "
                     + $"by class {string.Join(", ", shift.DefectsByClass.Select(kv => $"{kv.Key} {kv.Value}"))}");
         o.WriteLine($"  stack light {light.Color} ({light.Changes} changes); MQTT: {sink.Defects.Count} defect events, {sink.Summaries.Count} minute summaries"
-                    + (line.Snapshots is { } s ? $"; snapshots kept {s.Count} in {s.Folder} (deleted {s.Deleted})" : ""));
+                    + (line.Snapshots is { } s ? $"; snapshots kept {s.Store.Count} in {s.Store.Folder} (deleted {s.Store.Deleted}, dropped {s.SnapshotsDropped} for a full queue, write errors {s.WriteErrors})" : ""));
         o.WriteLine($"  simulated {(r.Parts.Count == 0 ? 0 : (r.Parts[^1].Part.BeamNs - r.Parts[0].Part.BeamNs) / 1e9):0.0} s of belt in {wall.TotalSeconds:0.0} s; "
-                    + $"managed bytes allocated per part {allocated / Math.Max(1, r.Parts.Count):0} (simulator, events and snapshots included); model {Path.GetFileName(modelPath)}");
+                    + $"managed bytes allocated per part {allocated / Math.Max(1, r.Parts.Count):0} on the line's thread (simulator and events included; snapshots are encoded on the writer's thread); model {Path.GetFileName(modelPath)}");
     }
 
     internal static double Percentile(IReadOnlyList<double> values, double q)

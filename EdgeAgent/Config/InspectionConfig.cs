@@ -11,9 +11,16 @@ namespace Edge.Agent.Config;
 /// <param name="Encoder">The belt encoder's input line (rising edges counted), for timing.rejectAfterCounts; null = none.</param>
 /// <param name="PhotoEyeActiveLow">True for an NPN photo-eye that pulls the line low while a part breaks the beam (a pull-up is requested); false for PNP (pull-down).</param>
 /// <param name="RejectActiveLow">True for relay boards that switch on a low level.</param>
+/// <param name="Acknowledge">A push button's input line that clears a fault (red light) like the MQTT command; null = none.</param>
+/// <param name="AcknowledgeActiveLow">True (the default) for a button to ground with a pull-up; false for one to 3.3 V with a pull-down.</param>
+/// <param name="AcknowledgeDebounce">The button's kernel debounce.</param>
 public sealed record InspectionGpioConfig(
-    string Chip, int? PhotoEye, bool PhotoEyeActiveLow, int Reject, bool RejectActiveLow, int? Green, int? Amber, int? Red, int? Encoder = null)
+    string Chip, int? PhotoEye, bool PhotoEyeActiveLow, int Reject, bool RejectActiveLow, int? Green, int? Amber, int? Red, int? Encoder = null,
+    int? Acknowledge = null, bool AcknowledgeActiveLow = true, TimeSpan? AcknowledgeDebounce = null)
 {
+    /// <summary>The acknowledge button's debounce when none is configured.</summary>
+    public static readonly TimeSpan DefaultAcknowledgeDebounce = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Every line offset this line requests, with its role (for checks and messages).</summary>
     public IEnumerable<(string Role, int Offset)> Lines()
     {
@@ -23,6 +30,7 @@ public sealed record InspectionGpioConfig(
         if (Amber is { } a) yield return ("stackLight.amber", a);
         if (Red is { } r) yield return ("stackLight.red", r);
         if (Encoder is { } e) yield return ("encoder", e);
+        if (Acknowledge is { } ack) yield return ("acknowledge", ack);
     }
 }
 
@@ -131,6 +139,7 @@ public sealed partial record AgentConfig
             SnapshotFolder = keepSnapshots ? snapshotPath : null,
             SnapshotMaxFiles = snapshots?.Int("maxFiles", options.SnapshotMaxFiles, 1, 10_000_000) ?? options.SnapshotMaxFiles,
             SnapshotMaxAge = TimeSpan.FromHours(snapshots?.Double("maxAgeHours", options.SnapshotMaxAge.TotalHours, 0.01, 24 * 365 * 10) ?? options.SnapshotMaxAge.TotalHours),
+            SnapshotQueue = snapshots?.Int("queue", options.SnapshotQueue, 1, 1024) ?? options.SnapshotQueue,
         };
         snapshots?.RejectUnknown();
         if (r.Strings("shifts") is { } shifts)
@@ -169,8 +178,15 @@ public sealed partial record AgentConfig
             light.RejectUnknown();
         }
         int? encoder = r.Has("encoder") ? r.Int("encoder", 0, 0, 511) : null;
+        int? acknowledge = r.Has("acknowledge") ? r.Int("acknowledge", 0, 0, 511) : null;
+        bool ackLow = r.Bool("acknowledgeActiveLow", true);
+        double ackDebounce = r.Double("acknowledgeDebounceMs", InspectionGpioConfig.DefaultAcknowledgeDebounce.TotalMilliseconds, 0, 1000);
+        if (acknowledge is null)
+            foreach (var key in (string[])["acknowledgeActiveLow", "acknowledgeDebounceMs"])
+                if (r.Has(key)) throw r.Error($"{r.Path}.{key}", $"applies with {r.Path}.acknowledge only: set the button's input line or remove the key");
         r.RejectUnknown();
-        var config = new InspectionGpioConfig(chip, eye, eyeLow, reject, rejectLow, green, amber, red, encoder);
+        var config = new InspectionGpioConfig(chip, eye, eyeLow, reject, rejectLow, green, amber, red, encoder,
+            acknowledge, ackLow, TimeSpan.FromMilliseconds(ackDebounce));
         var clash = config.Lines().GroupBy(l => l.Offset).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
         {

@@ -4,6 +4,7 @@ using Edge.Agent.Devices.DigitalIo;
 using Edge.Agent.Devices.Linux;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
+using Microsoft.Extensions.Logging;
 using Det = Edge.Models.Detection.Detection;
 
 namespace Edge.Agent.Inspection;
@@ -59,9 +60,11 @@ public sealed record DefectEvent(
 /// light, snapshot and events. Trigger-to-decision time is the compute time measured with <see cref="TimeProvider"/>
 /// and laid onto the chip's clock (<see cref="IGpioClock.WaitUntil"/>: a no-op on a board, where real time has
 /// passed; an advance on the simulator), so the gate judges lateness on real compute time either way. Inspecting a
-/// good part allocates nothing; defective parts allocate their event and snapshot. One thread drives a line.
+/// good part allocates nothing; defective parts allocate their event and snapshot name (the frame is copied into a
+/// reused buffer and written by the <see cref="SnapshotWriter"/>'s thread). One thread drives a line; dispose it to
+/// write the snapshots still queued.
 /// </summary>
-public sealed class InspectionLine
+public sealed class InspectionLine : IDisposable
 {
     private readonly InspectionOptions _options;
     private readonly IGpioChip _chip;
@@ -72,7 +75,7 @@ public sealed class InspectionLine
     private readonly RejectGate _gate;
     private readonly LineHealth _health;
     private readonly StackLight? _light;
-    private readonly SnapshotStore? _snapshots;
+    private readonly SnapshotWriter? _snapshots;
     private readonly IInspectionSink? _sink;
     private readonly TimeProvider _time;
     private readonly Func<long, DateTimeOffset> _wallClock;
@@ -84,9 +87,10 @@ public sealed class InspectionLine
     /// <param name="wallClock">Maps the chip's clock to wall time (shifts, minutes, event stamps); default: now − elapsed.</param>
     /// <param name="time">Measures compute time (default <see cref="TimeProvider.System"/>).</param>
     /// <param name="encoder">The belt encoder, for <see cref="InspectionOptions.RejectAfterCounts"/>.</param>
+    /// <param name="logger">For the snapshot writer's drops and write errors.</param>
     public InspectionLine(InspectionOptions options, IGpioChip chip, DigitalOutput rejectActuator, IPartCamera camera,
         IPartInspector inspector, StackLight? light = null, IInspectionSink? sink = null, TimeProvider? time = null,
-        Func<long, DateTimeOffset>? wallClock = null, Encoder? encoder = null)
+        Func<long, DateTimeOffset>? wallClock = null, Encoder? encoder = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(chip);
@@ -111,7 +115,9 @@ public sealed class InspectionLine
             wallClock = ns => originWall.AddTicks((ns - originNs) / 100);
         }
         _wallClock = wallClock;
-        _snapshots = options.SnapshotFolder is { } folder ? new SnapshotStore(folder, options.SnapshotMaxFiles, options.SnapshotMaxAge) : null;
+        _snapshots = options.SnapshotFolder is { } folder
+            ? new SnapshotWriter(new SnapshotStore(folder, options.SnapshotMaxFiles, options.SnapshotMaxAge), options.SnapshotQueue, logger, options.Line)
+            : null;
         _partDefects = new int[inspector.Labels.Count];
         _debounceNs = options.PhotoEyeDebounce.Ticks * 100;
         Shift = new ShiftCounters(inspector.Labels, options.ShiftStarts);
@@ -125,7 +131,8 @@ public sealed class InspectionLine
     public LineHealth Health => _health;
     public ShiftCounters Shift { get; }
     public ShiftCounters Minute { get; }
-    public SnapshotStore? Snapshots => _snapshots;
+    /// <summary>The background snapshot writer (its <see cref="SnapshotWriter.Store"/> holds the files); null without a snapshot folder.</summary>
+    public SnapshotWriter? Snapshots => _snapshots;
 
     /// <summary>Raised after each part's decision (on the line's thread).</summary>
     public event Action<PartVerdict>? Inspected;
@@ -225,14 +232,13 @@ public sealed class InspectionLine
         _light?.Show(_health.Color);
     }
 
+    /// <summary>Writes the snapshots still queued (at most <see cref="SnapshotWriter.DrainTimeout"/>) and stops the writer.</summary>
+    public void Dispose() => _snapshots?.Dispose();
+
     private void Report(in PartVerdict verdict, ImageBuffer frame, DateTimeOffset at)
     {
-        string? snapshot = null;
-        if (_snapshots is not null)
-        {
-            try { snapshot = _snapshots.Save(frame, verdict.PartId, at); }
-            catch (ImageEncodeException) { } // a full disk must not stop the line; the event goes without a snapshot
-        }
+        // Named now, written by the writer's thread; null when its queue is full (dropped and counted).
+        string? snapshot = _snapshots?.TryEnqueue(frame, verdict.PartId, at);
         if (_sink is null) return;
         var counted = new List<Det>(verdict.Defects);
         foreach (var d in _detections) if (_rules.Counts(d)) counted.Add(d);

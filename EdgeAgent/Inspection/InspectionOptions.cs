@@ -96,6 +96,9 @@ public sealed record InspectionOptions
     /// <summary>Snapshots older than this are deleted.</summary>
     public TimeSpan SnapshotMaxAge { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>Snapshots that may wait for (or be in) the background writer; a defective part beyond them gets none (counted as dropped).</summary>
+    public int SnapshotQueue { get; init; } = 8;
+
     public static InspectionOptions Default { get; } = new();
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the option and the bad value.</summary>
@@ -125,6 +128,7 @@ public sealed record InspectionOptions
         Check(ShiftStarts.Distinct().Count() == ShiftStarts.Count, nameof(ShiftStarts), string.Join(",", ShiftStarts), "distinct times of day");
         Check(SnapshotMaxFiles is >= 1 and <= 10_000_000, nameof(SnapshotMaxFiles), SnapshotMaxFiles, "1..10000000");
         Check(SnapshotMaxAge > TimeSpan.Zero, nameof(SnapshotMaxAge), SnapshotMaxAge, "above 0");
+        Check(SnapshotQueue is >= 1 and <= 1024, nameof(SnapshotQueue), SnapshotQueue, "1..1024 snapshots");
     }
 
     /// <summary>From the trigger to the decision deadline.</summary>

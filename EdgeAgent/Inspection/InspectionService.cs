@@ -14,6 +14,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Edge.Agent.Inspection;
 
+/// <summary>Who cleared a line's fault (the red stack light).</summary>
+public enum FaultAcknowledger
+{
+    /// <summary>The MQTT command <c>inspection/acknowledge</c>.</summary>
+    Mqtt = 1,
+    /// <summary>The line's acknowledge button (<c>gpio.acknowledge</c>).</summary>
+    Button = 2,
+}
+
 /// <summary>Where an inspection line run by the agent is in its life.</summary>
 public enum InspectionServiceState
 {
@@ -47,7 +56,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Func<string, IGpioChip> _openChip;
     private readonly Lock _lock = new();
-    private readonly Counter _parts, _rejects, _late, _errors;
+    private readonly Counter _parts, _rejects, _late, _errors, _snapshotsDropped, _snapshotErrors;
     private readonly Histogram _decision;
     private readonly MetricsRegistry _metrics;
     private Counter[] _defectsByClass = [];
@@ -82,6 +91,8 @@ public sealed partial class InspectionService : IAsyncDisposable
         _rejects = metrics.Counter("edge_inspection_rejects_total", "Reject pulses fired (defective parts and fail-safe rejects).", line);
         _late = metrics.Counter("edge_inspection_late_total", "Parts whose decision missed the deadline (the fail-safe policy applied).", line);
         _errors = metrics.Counter("edge_inspection_errors_total", "Parts whose capture or detection failed.", line);
+        _snapshotsDropped = metrics.Counter("edge_inspection_snapshots_dropped_total", "Defective parts without a snapshot: the writer's queue was full.", line);
+        _snapshotErrors = metrics.Counter("edge_inspection_snapshot_errors_total", "Snapshots whose write failed (disk full, folder removed).", line);
         _decision = metrics.Histogram("edge_inspection_decision_seconds", "From the photo-eye trigger to the reject decision.", null, line);
     }
 
@@ -204,6 +215,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     {
         // Disposed last, after Settle: the last part's reject may still wait for encoder edges.
         using var encoderFeed = EncoderFeed.Start(devices.Encoder, devices.Chip, _log, _config.Name);
+        using var acknowledgeButton = ButtonFeed.Start(devices.Acknowledge, devices.Chip, () => RequestFaultAcknowledge(FaultAcknowledger.Button), _log, _config.Name);
         TriggeredSourceCamera? partCamera = null;
         ContinuousInspection? continuous = null;
         InspectionLine line;
@@ -216,10 +228,16 @@ public sealed partial class InspectionService : IAsyncDisposable
         else
         {
             partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_config.Options));
-            line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder);
+            line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder,
+                logger: _log);
         }
         line.Inspected += OnInspected;
         line.Gate.PulseStarted += OnPulse;
+        if (line.Snapshots is { } snapshots)
+        {
+            snapshots.Dropped += OnSnapshotDropped;
+            snapshots.WriteFailed += OnSnapshotFailed;
+        }
         lock (_lock)
         {
             _line = line;
@@ -246,8 +264,14 @@ public sealed partial class InspectionService : IAsyncDisposable
         finally
         {
             Settle(devices, line);
+            line.Dispose(); // writes the queued snapshots, at most SnapshotWriter.DrainTimeout
             line.Inspected -= OnInspected;
             line.Gate.PulseStarted -= OnPulse;
+            if (line.Snapshots is { } writer)
+            {
+                writer.Dropped -= OnSnapshotDropped;
+                writer.WriteFailed -= OnSnapshotFailed;
+            }
             partCamera?.Dispose();
             continuous?.Dispose();
         }
@@ -263,8 +287,10 @@ public sealed partial class InspectionService : IAsyncDisposable
         {
             long waitStarted = Stopwatch.GetTimestamp();
             Volatile.Write(ref _loopTimestamp, waitStarted);
+            bool pressed = eye.TryWaitForPress(IdlePoll, out long edgeNs);
+            // After the wait, before the part: a press that came while waiting never clears the fault this part may raise.
             TakeAcknowledge(line);
-            if (!eye.TryWaitForPress(IdlePoll, out long edgeNs))
+            if (!pressed)
             {
                 Idle(devices, line, waitStarted, ct);
                 continue;
@@ -300,7 +326,6 @@ public sealed partial class InspectionService : IAsyncDisposable
         {
             long waitStarted = Stopwatch.GetTimestamp();
             Volatile.Write(ref _loopTimestamp, waitStarted);
-            TakeAcknowledge(continuous.Line);
             Frame? frame = null;
             if (!ended && !reader.TryRead(out frame))
             {
@@ -310,6 +335,7 @@ public sealed partial class InspectionService : IAsyncDisposable
                 catch (OperationCanceledException) { }
                 catch (ChannelClosedException) { ended = true; }
             }
+            TakeAcknowledge(continuous.Line);
             if (frame is null)
             {
                 Idle(devices, continuous.Line, waitStarted, ct);
@@ -338,21 +364,28 @@ public sealed partial class InspectionService : IAsyncDisposable
     }
 
     /// <summary>
-    /// Asks the line to clear its fault (the red stack light) once someone has looked at it; done on the line's own
-    /// thread within <see cref="IdlePoll"/>. False when the line is not running.
+    /// Asks the line to clear its fault (the red stack light) once someone has looked at it (the MQTT command, or the
+    /// acknowledge button); done on the line's own thread within <see cref="IdlePoll"/>. False when the line is not running.
     /// </summary>
-    public bool RequestFaultAcknowledge()
+    public bool RequestFaultAcknowledge(FaultAcknowledger by = FaultAcknowledger.Mqtt)
     {
         if (State != InspectionServiceState.Running) return false;
-        Volatile.Write(ref _acknowledgeRequested, 1);
+        Volatile.Write(ref _acknowledgeRequested, (int)by);
         return true;
     }
 
     private void TakeAcknowledge(InspectionLine line)
     {
-        if (Interlocked.Exchange(ref _acknowledgeRequested, 0) == 0) return;
+        var by = (FaultAcknowledger)Interlocked.Exchange(ref _acknowledgeRequested, 0);
+        if (by == 0) return;
+        string who = by == FaultAcknowledger.Button ? $"the button (line {_config.Gpio.Acknowledge})" : "MQTT";
+        if (line.Health.Fault is not { } fault)
+        {
+            Log.NothingToAcknowledge(_log, _config.Name, who, line.Health.Color.ToString().ToLowerInvariant());
+            return;
+        }
         line.AcknowledgeFault();
-        _log.LogInformation("Inspection line {Line}: fault acknowledged, stack light {Colour}", _config.Name, line.Health.Color);
+        Log.FaultAcknowledged(_log, _config.Name, who, fault, line.Health.Color.ToString().ToLowerInvariant());
     }
 
     /// <summary>Nothing came within <see cref="IdlePoll"/>: closes a finished minute and paces the poll in real time.</summary>
@@ -418,6 +451,10 @@ public sealed partial class InspectionService : IAsyncDisposable
         PartInspected?.Invoke(v);
     }
 
+    private void OnSnapshotDropped() => _snapshotsDropped.Inc();
+
+    private void OnSnapshotFailed(string path, Exception e) => _snapshotErrors.Inc();
+
     private void OnPulse(RejectPulse p)
     {
         _rejects.Inc();
@@ -462,7 +499,19 @@ public sealed partial class InspectionService : IAsyncDisposable
                 encoder = new Encoder(chip, encoderLine, consumer: $"edge {_config.Name} encoder");
                 opened.Add(encoder);
             }
-            return new Devices(chip, eye, reject, light, encoder);
+            DigitalInput? acknowledge = null;
+            if (g.Acknowledge is { } ackLine)
+            {
+                acknowledge = new DigitalInput(chip, ackLine, new DigitalInputOptions
+                {
+                    ActiveLow = g.AcknowledgeActiveLow,
+                    Bias = g.AcknowledgeActiveLow ? GpioBias.PullUp : GpioBias.PullDown,
+                    Debounce = g.AcknowledgeDebounce ?? InspectionGpioConfig.DefaultAcknowledgeDebounce,
+                    Consumer = $"edge {_config.Name} acknowledge",
+                });
+                opened.Add(acknowledge);
+            }
+            return new Devices(chip, eye, reject, light, encoder, acknowledge);
         }
         catch
         {
@@ -527,6 +576,8 @@ public sealed partial class InspectionService : IAsyncDisposable
         w.WriteNumber("late", _late.Value);
         w.WriteNumber("errors", _errors.Value);
         w.WriteNumber("device_retries", _deviceRetries);
+        w.WriteNumber("snapshots_dropped", _snapshotsDropped.Value);
+        w.WriteNumber("snapshot_errors", _snapshotErrors.Value);
         if (_decision.Count > 0) w.WriteNumber("decision_ms_mean", Math.Round(_decision.Sum / _decision.Count * 1000, 2));
         if (line is not null)
         {
@@ -561,7 +612,8 @@ public sealed partial class InspectionService : IAsyncDisposable
     }
 
     /// <summary>The lines one run of the line holds; disposing switches the outputs off and releases the chip.</summary>
-    private sealed record Devices(IGpioChip Chip, DigitalInput? PhotoEye, DigitalOutput Reject, StackLight? Light, Encoder? Encoder) : IDisposable
+    private sealed record Devices(IGpioChip Chip, DigitalInput? PhotoEye, DigitalOutput Reject, StackLight? Light, Encoder? Encoder,
+        DigitalInput? Acknowledge) : IDisposable
     {
         public void Dispose()
         {
@@ -569,7 +621,50 @@ public sealed partial class InspectionService : IAsyncDisposable
             Reject.Dispose();
             PhotoEye?.Dispose();
             Encoder?.Dispose();
+            Acknowledge?.Dispose();
             Chip.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Hands the acknowledge button's presses to the line while it runs: a chip that notifies edges as they happen (the
+    /// simulator) calls back on the thread that moves its clock; on a kernel chip a thread of its own waits for presses.
+    /// </summary>
+    private sealed class ButtonFeed : IDisposable
+    {
+        private readonly IDisposable? _subscription;
+        private readonly CancellationTokenSource? _stop;
+        private readonly Thread? _thread;
+
+        private ButtonFeed(IDisposable? subscription, CancellationTokenSource? stop, Thread? thread) =>
+            (_subscription, _stop, _thread) = (subscription, stop, thread);
+
+        public static ButtonFeed Start(DigitalInput? button, IGpioChip chip, Action pressed, ILogger log, string line)
+        {
+            if (button is null) return new ButtonFeed(null, null, null);
+            if (chip is IGpioEdgeNotifier notifier)
+                return new ButtonFeed(notifier.OnInputEdge(button.Line, e => { if (e.Edge == GpioEdges.Rising) pressed(); }), null, null);
+            var stop = new CancellationTokenSource();
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    while (!stop.Token.IsCancellationRequested)
+                        if (button.TryWaitForPress(TimeSpan.FromMilliseconds(100))) pressed();
+                }
+                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException) { Log.ButtonStopped(log, line, e.Message); }
+            }) { IsBackground = true, Name = $"acknowledge {line}" };
+            thread.Start();
+            return new ButtonFeed(null, stop, thread);
+        }
+
+        public void Dispose()
+        {
+            _subscription?.Dispose();
+            if (_stop is null) return;
+            _stop.Cancel();
+            _thread!.Join(TimeSpan.FromSeconds(1)); // the wait polls every 100 ms
+            _stop.Dispose();
         }
     }
 
@@ -632,6 +727,15 @@ public sealed partial class InspectionService : IAsyncDisposable
 
         [LoggerMessage(EventId = 407, Level = LogLevel.Error, Message = "Inspection {Line}: encoder stopped counting: {Error}; encoder-timed rejects wait for the fail-safe until the line reopens")]
         public static partial void EncoderStopped(ILogger logger, string line, string error);
+
+        [LoggerMessage(EventId = 408, Level = LogLevel.Information, Message = "Inspection {Line}: fault acknowledged by {By} ({Fault}); stack light {Colour}")]
+        public static partial void FaultAcknowledged(ILogger logger, string line, string by, string fault, string colour);
+
+        [LoggerMessage(EventId = 409, Level = LogLevel.Information, Message = "Inspection {Line}: acknowledge by {By}, but there is no fault; stack light stays {Colour}")]
+        public static partial void NothingToAcknowledge(ILogger logger, string line, string by, string colour);
+
+        [LoggerMessage(EventId = 414, Level = LogLevel.Error, Message = "Inspection {Line}: acknowledge button no longer read: {Error}; use the MQTT command inspection/acknowledge until the line reopens")]
+        public static partial void ButtonStopped(ILogger logger, string line, string error);
 
         [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Inspection {Line} stopped")]
         public static partial void Crashed(ILogger logger, string line, Exception exception);

@@ -36,12 +36,26 @@ public sealed class SnapshotStore
     /// <summary>Writes <paramref name="image"/> for part <paramref name="partId"/> taken at <paramref name="at"/>, prunes, and returns the path relative to <see cref="Folder"/>.</summary>
     public string Save(ImageBuffer image, long partId, DateTimeOffset at, int jpegQuality = 85)
     {
+        var name = NameFor(partId, at);
+        Write(name, image, at, jpegQuality);
+        return name;
+    }
+
+    /// <summary>The file name (relative to <see cref="Folder"/>) of part <paramref name="partId"/>'s snapshot taken at <paramref name="at"/>.</summary>
+    public static string NameFor(long partId, DateTimeOffset at) => $"{at.UtcDateTime:yyyyMMdd'T'HHmmss'.'fff'Z'}-part{partId:D8}.jpg";
+
+    /// <summary>
+    /// Encodes <paramref name="image"/> as <paramref name="name"/> (from <see cref="NameFor"/>), then prunes. The folder is
+    /// not created again: a removed folder fails the write. Not thread-safe: one writer at a time.
+    /// </summary>
+    /// <exception cref="ImageEncodeException">the file could not be written (the message names the path).</exception>
+    public void Write(string name, ImageBuffer image, DateTimeOffset at, int jpegQuality = 85)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(image);
-        var name = $"{at.UtcDateTime:yyyyMMdd'T'HHmmss'.'fff'Z'}-part{partId:D8}.jpg";
         ImageCodec.Save(Path.Combine(Folder, name), image, jpegQuality);
         _files.Enqueue((name, at));
         Prune(at);
-        return name;
     }
 
     /// <summary>Deletes the oldest snapshots beyond the file limit and every one older than the age limit at <paramref name="now"/>.</summary>

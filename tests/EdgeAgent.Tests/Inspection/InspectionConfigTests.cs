@@ -113,6 +113,11 @@ public sealed class InspectionConfigTests
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 27", "inspection.lines[0].gpio.encoder = 27", "is also inspection.lines[0].gpio.reject")]
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 6, \"stackLight\": { \"amber\": 6 }", "inspection.lines[0].gpio.encoder = 6", "is also inspection.lines[0].gpio.stackLight.amber")]
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 512", "inspection.lines[0].gpio.encoder = 512", "0..511")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 17", "inspection.lines[0].gpio.acknowledge = 17", "is also inspection.lines[0].gpio.photoEye")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 13, \"stackLight\": { \"red\": 13 }", "inspection.lines[0].gpio.acknowledge = 13", "is also inspection.lines[0].gpio.stackLight.red")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 600", "inspection.lines[0].gpio.acknowledge = 600", "0..511")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 26, \"acknowledgeDebounceMs\": 2000", "inspection.lines[0].gpio.acknowledgeDebounceMs = 2000", "0..1000")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledgeActiveLow\": false", "inspection.lines[0].gpio.acknowledgeActiveLow", "applies with inspection.lines[0].gpio.acknowledge only")]
     public void Wiring_mistakes_name_the_gpio_key(string gpio, string key, string rule)
     {
         var message = Error(WithLine("", gpio));
@@ -148,6 +153,27 @@ public sealed class InspectionConfigTests
         var message = Error(WithLine($"\"timing\": {{ {timing} }}", "\"photoEye\": 17, \"reject\": 27, \"encoder\": 22"));
         Assert.Contains(key, message);
         Assert.Contains(rule, message);
+    }
+
+    [Fact]
+    public void An_acknowledge_button_defaults_to_active_low_with_a_20_ms_debounce_and_is_claimed_like_the_other_lines()
+    {
+        var line = Assert.Single(AgentConfig.Parse(WithLine("", "\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 26"), File).Inspection!.Lines);
+        Assert.Equal((26, true, TimeSpan.FromMilliseconds(20)), (line.Gpio.Acknowledge, line.Gpio.AcknowledgeActiveLow, line.Gpio.AcknowledgeDebounce));
+        Assert.Contains(("acknowledge", 26), line.Gpio.Lines());
+        var pnp = Assert.Single(AgentConfig.Parse(WithLine("", "\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 26, \"acknowledgeActiveLow\": false, \"acknowledgeDebounceMs\": 5"), File).Inspection!.Lines);
+        Assert.Equal((false, TimeSpan.FromMilliseconds(5)), (pnp.Gpio.AcknowledgeActiveLow, pnp.Gpio.AcknowledgeDebounce));
+        Assert.Null(AgentConfig.Parse(WithLine(""), File).Inspection!.Lines[0].Gpio.Acknowledge);
+
+        // Another line's button on the same chip may not take this line's photo-eye.
+        const string two = """
+            { "device": { "id": "d" }, "inspection": { "lines": [
+              { "name": "a", "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 1, "reject": 2 } },
+              { "name": "b", "camera": { "type": "camera", "device": "/dev/video1" }, "gpio": { "photoEye": 3, "reject": 4, "acknowledge": 1 } } ] } }
+            """;
+        var shared = Error(two);
+        Assert.Contains("inspection.lines[1].gpio.acknowledge = 1", shared);
+        Assert.Contains("inspection.lines[0].gpio.photoEye", shared);
     }
 
     [Fact]

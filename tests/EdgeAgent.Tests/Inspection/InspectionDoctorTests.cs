@@ -6,10 +6,21 @@ namespace Edge.Agent.Tests.Inspection;
 
 public sealed class InspectionDoctorTests
 {
-    private static AgentConfig Config(string chip, int reject = 27, string model = "defect") => AgentConfig.Parse($$"""
+    private static AgentConfig Config(string chip, int reject = 27, string model = "defect", string extra = "") => AgentConfig.Parse($$"""
         { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", "model": "{{model}}",
-            "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "chip": "{{chip}}", "photoEye": 17, "reject": {{reject}} } } ] } }
+            "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "chip": "{{chip}}", "photoEye": 17, "reject": {{reject}} {{extra}} } } ] } }
         """, "/etc/edge/agent.json");
+
+    [Fact]
+    public void Doctor_checks_the_acknowledge_button_line_like_the_others()
+    {
+        var ok = Doctor.InspectionChecks(Config("/dev/gpiochip0", extra: ", \"acknowledge\": 26"), _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 gpio");
+        Assert.Equal(CheckStatus.Ok, ok.Status);
+        Assert.Contains("acknowledge 26", ok.Detail);
+        var missing = Doctor.InspectionChecks(Config("/dev/gpiochip0", extra: ", \"acknowledge\": 60"), _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 gpio");
+        Assert.Equal(CheckStatus.Fail, missing.Status);
+        Assert.Contains("acknowledge = 60", missing.Detail);
+    }
 
     [Fact]
     public void Doctor_passes_a_line_whose_model_loads_and_whose_chip_has_every_line()

@@ -10,6 +10,7 @@ using Edge.Agent.Metrics;
 using Edge.Agent.Mqtt;
 using Edge.Agent.Outbox;
 using Edge.Agent.Tests.EndToEnd;
+using Edge.Agent.Tests.Outbox;
 using Edge.Agent.Tests.Support;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
@@ -181,6 +182,7 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.Contains("edge_inspection_late_total{line=\"line1\"} 0", text);
         Assert.Contains("edge_inspection_defects_total{line=\"line1\",class=\"scratch\"}", text);
         Assert.Contains($"edge_inspection_decision_seconds_count{{line=\"line1\"}} {names.Length}", text);
+        Assert.Contains("edge_inspection_snapshots_dropped_total{line=\"line1\"} 0", text);
         Assert.Empty(service.Problems());
     }
 
@@ -223,6 +225,65 @@ public sealed class InspectionServiceTests : IDisposable
         await run.WaitAsync(Wait);
         Assert.Equal(Enumerable.Range(0, names.Length).Where(i => judged[i]).Select(i => (long)i + 1),
             collector.On(defectTopic).Select(e => e.GetProperty("part").GetInt64()).Distinct().Order());
+    }
+
+    /// <summary>A model stand-in whose first part fails (a detection fault), later parts are good.</summary>
+    private sealed class FailingFirstInspector : IPartInspector
+    {
+        private int _calls;
+        public IReadOnlyList<string> Labels { get; } = ["scratch"];
+        public double Inspect(ImageBuffer frame, List<Det> detections) =>
+            Interlocked.Increment(ref _calls) == 1 ? throw new InvalidOperationException("simulated detector fault") : 0;
+    }
+
+    [Fact]
+    public async Task The_acknowledge_button_clears_a_red_light_and_a_press_without_a_fault_changes_nothing()
+    {
+        const int Ack = 26;
+        var parts = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
+        using (var image = new ImageBuffer(64, 48, PixelFormat.Rgb24)) ImageCodec.Save(Path.Combine(parts, "part.jpg"), image);
+        var config = LineConfig(wiring: $"\"acknowledge\": {Ack},");
+        Assert.Equal((Ack, true), (config.Gpio.Acknowledge, config.Gpio.AcknowledgeActiveLow));
+
+        // A button to ground with a pull-up: the line idles high, a press pulls it low (80 ms, beyond the 20 ms debounce).
+        // The first press comes 300 ms before the part whose detection fails, within the same photo-eye wait.
+        using var chip = new SimulatedGpioChip();
+        long t0 = chip.NowNs;
+        chip.ScriptInput(Ack, (t0, true));
+        long idlePress = t0 + 1_200_000_000, beam = t0 + 1_500_000_000, faultPress = t0 + 3_000_000_000;
+        chip.ScriptPulse(Ack, idlePress, 80_000_000, level: false);
+        chip.ScriptPulse(PhotoEye, beam, 20_000_000, level: true);
+        chip.ScriptPulse(Ack, faultPress, 80_000_000, level: false);
+        var red = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cleared = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watch = chip.OnOutputChanged(Red, c => (c.Value ? red : cleared).TrySetResult(c.TimeNs));
+
+        var log = new ListLogger();
+        await using var service = new InspectionService(config, null, new MetricsRegistry(), log, _ => chip, new FailingFirstInspector());
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+        long redAt = await red.Task.WaitAsync(Wait);
+        long clearedAt = await cleared.Task.WaitAsync(Wait);
+        Assert.True(chip.IsRequested(Ack), "the acknowledge line is requested with the others");
+        Assert.Empty(service.Problems());
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+        Assert.False(chip.IsRequested(Ack), "the acknowledge line is released on stop");
+
+        // The fault (at the part's trigger) turned the light red; the press after it turned it back to green.
+        Assert.InRange(redAt, beam, faultPress);
+        Assert.True(clearedAt >= faultPress, $"the light cleared at {clearedAt} ns, before the press at {faultPress} ns");
+        Assert.Equal([false, true, false], chip.History(Red).Select(h => h.Value));
+        // The press before any fault changed nothing: green from the start until the fault, and green again after the press.
+        var green = chip.History(Green);
+        Assert.Equal([false, true, false, true, false], green.Select(h => h.Value)); // the last: lamps off on stop
+        Assert.Equal(redAt, green[2].TimeNs);
+        Assert.Equal(clearedAt, green[3].TimeNs);
+        // Both presses reached the line, each logged with who acknowledged.
+        var info = log.At(Microsoft.Extensions.Logging.LogLevel.Information);
+        Assert.Contains(info, m => m.Contains("acknowledge by the button (line 26), but there is no fault; stack light stays green", StringComparison.Ordinal));
+        Assert.Contains(info, m => m.Contains("fault acknowledged by the button (line 26) (part 1: InvalidOperationException: simulated detector fault); stack light green", StringComparison.Ordinal));
     }
 
     [Fact]
