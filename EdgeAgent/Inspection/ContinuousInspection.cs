@@ -3,6 +3,7 @@ using Edge.Agent.Devices;
 using Edge.Agent.Devices.DigitalIo;
 using Edge.Agent.Devices.Linux;
 using Edge.Models.Imaging;
+using Microsoft.Extensions.Logging;
 
 namespace Edge.Agent.Inspection;
 
@@ -35,7 +36,7 @@ public sealed class ContinuousInspection : IDisposable
     public ContinuousInspection(InspectionOptions options, IGpioChip chip, DigitalOutput rejectActuator, IPartInspector inspector,
         float decisionLineX, PartLocator? locator = null, PartTracker? tracker = null, int cropWidth = 320, int cropHeight = 320,
         StackLight? light = null, IInspectionSink? sink = null, TimeProvider? time = null, Func<long, DateTimeOffset>? wallClock = null,
-        Encoder? encoder = null)
+        Encoder? encoder = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
         ArgumentOutOfRangeException.ThrowIfLessThan(cropWidth, 1);
@@ -47,7 +48,7 @@ public sealed class ContinuousInspection : IDisposable
         Locator = locator ?? new PartLocator();
         Tracker = tracker ?? new PartTracker();
         (_cropWidth, _cropHeight) = (cropWidth, cropHeight);
-        Line = new InspectionLine(options, chip, rejectActuator, _crop, inspector, light, sink, _time, wallClock, encoder);
+        Line = new InspectionLine(options, chip, rejectActuator, _crop, inspector, light, sink, _time, wallClock, encoder, logger);
     }
 
     public float DecisionLineX { get; }

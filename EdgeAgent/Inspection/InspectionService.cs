@@ -222,7 +222,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         if (_config.Continuous is { } c)
         {
             continuous = new ContinuousInspection(_config.Options, devices.Chip, devices.Reject, _inspector!, c.DecisionLineX, c.Locator(),
-                light: devices.Light, sink: _sink, encoder: devices.Encoder);
+                light: devices.Light, sink: _sink, encoder: devices.Encoder, logger: _log);
             line = continuous.Line;
         }
         else
