@@ -332,15 +332,17 @@ public sealed class InspectionServiceTests : IDisposable
     {
         const int Encoder = 22;
         var names = CopyParts(4);
-        var config = LineConfig(timing: "\"rejectAfterCounts\": 500, \"actuatorLeadCounts\": 20", wiring: $"\"encoder\": {Encoder},");
-        Assert.Equal((500, 20, 22), (config.Options.RejectAfterCounts, config.Options.ActuatorLeadCounts, config.Gpio.Encoder));
+        // 10,000 counts (10 s at 1 kHz) after the trigger: like the other in-process runs, far more than a decision takes
+        // on a loaded machine, so only a real timing fault can make a part late.
+        var config = LineConfig(timing: "\"rejectAfterCounts\": 10000, \"actuatorLeadCounts\": 20", wiring: $"\"encoder\": {Encoder},");
+        Assert.Equal((10000, 20, 22), (config.Options.RejectAfterCounts, config.Options.ActuatorLeadCounts, config.Gpio.Encoder));
         var judged = JudgedDefective(Path.Combine(_dir, "parts"), names, config.Options);
         Assert.Contains(true, judged);
 
-        // A 1 kHz encoder (a quarter-period high) for 2 s; a part every 300 ms, half-way between two edges.
+        // A 1 kHz encoder (a quarter-period high) for 11.5 s; a part every 300 ms, half-way between two edges.
         using var chip = new SimulatedGpioChip();
         long t0 = chip.NowNs + 1_000_000;
-        var edges = Enumerable.Range(0, 2000).Select(k => t0 + k * 1_000_000L).ToArray();
+        var edges = Enumerable.Range(0, 11_500).Select(k => t0 + k * 1_000_000L).ToArray();
         foreach (var e in edges) chip.ScriptPulse(Encoder, e, 250_000);
         var beams = Enumerable.Range(0, names.Length).Select(i => t0 + 100_500_000L + i * 300_000_000L).ToArray();
         foreach (var b in beams) chip.ScriptPulse(PhotoEye, b, 20_000_000, level: true);
@@ -360,8 +362,8 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.Equal(beams, byPart.Select(v => v.TriggerNs));
         Assert.Equal(judged, byPart.Select(v => v.Defective));
         Assert.All(byPart, v => Assert.False(v.Late, $"part {v.PartId} decided late ({v.TriggerToDecisionMs:0.0} ms)"));
-        // The count at a trigger is the edges at or before it; the 500th edge after it is edges[count + 499].
-        var expected = beams.Where((_, i) => judged[i]).Select(b => edges[edges.Count(e => e <= b) + 499]).ToList();
+        // The count at a trigger is the edges at or before it; the 10,000th edge after it is edges[count + 9999].
+        var expected = beams.Where((_, i) => judged[i]).Select(b => edges[edges.Count(e => e <= b) + 9999]).ToList();
         var pulses = ConveyorSimulation.Pulses(chip.History(Reject));
         Assert.Equal(expected, pulses.Select(p => p.Start));
         Assert.All(pulses, p => Assert.Equal(40_000_000, p.Width));
