@@ -139,7 +139,7 @@ internal static class InspectCommand
                                  + $"({r.PulseWidthNs / 1e6:0.0} ms wide), decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {why}");
             }
         }
-        Summary(stdout, report, line, light, sink, allocated, wall.Elapsed, modelPath);
+        Summary(stdout, report, line, light, sink, allocated, wall.Elapsed, modelPath, set);
         return report.GateMissed == 0 && report.GateWrong == 0 ? 0 : 1;
     }
 
@@ -200,7 +200,7 @@ internal static class InspectCommand
             }
             stdout.WriteLine($"continuous: parts on the belt {run.PartsOnBelt}, counted by the tracker {run.Counted}, inspected at the line {run.Inspected}, not inspected {run.NotInspected}, "
                              + $"inspected twice {run.InspectedTwice}, crossings matching no part {run.Unmatched}; frames {run.Frames} processed, {run.DroppedFrames} dropped (previous frame still being inspected)");
-            Summary(stdout, report, inspection.Line, light, sink, allocated, wall.Elapsed, modelPath);
+            Summary(stdout, report, inspection.Line, light, sink, allocated, wall.Elapsed, modelPath, set);
             bool countedOnce = run.Counted == partCount && run.Inspected == partCount && run.NotInspected == 0 && run.InspectedTwice == 0;
             return countedOnce && report.GateMissed == 0 && report.GateWrong == 0 ? 0 : 1;
         }
@@ -212,7 +212,7 @@ internal static class InspectCommand
     }
 
     private static void Summary(TextWriter o, ConveyorReport r, InspectionLine line, StackLight light, RecordingInspectionSink sink,
-        long allocated, TimeSpan wall, string modelPath)
+        long allocated, TimeSpan wall, string modelPath, LabelledImageSet set)
     {
         var t2d = r.Parts.Select(p => p.Verdict.TriggerToDecisionMs).ToArray();
         var model = r.Parts.Select(p => p.Verdict.ModelMs).ToArray();
@@ -224,6 +224,12 @@ internal static class InspectCommand
         o.WriteLine("summary:");
         o.WriteLine($"  parts {r.Parts.Count}, defective (truth) {r.TrulyDefective}, judged defective {r.JudgedDefective}, rejected {r.Rejected}");
         o.WriteLine($"  versus ground truth:      missed rejects {r.MissedVsTruth}, wrong rejects {r.WrongVsTruth}  (detector errors and fail-safe outcomes)");
+        // Which held-out images the misses and wrong rejects came from (each image recurs on the belt).
+        static string Images(IEnumerable<SimulatedPartResult> parts, LabelledImageSet set) => string.Join(", ", parts
+            .GroupBy(p => p.Part.Image).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+            .Select(g => g.Count() == 1 ? set.Images[g.Key].File : $"{set.Images[g.Key].File} ×{g.Count()}"));
+        if (r.MissedVsTruth > 0) o.WriteLine($"    missed (defective, passed): {Images(r.Parts.Where(p => p.Part.TrulyDefective && !p.Rejected), set)}");
+        if (r.WrongVsTruth - r.StrayPulses > 0) o.WriteLine($"    wrong (good, rejected): {Images(r.Parts.Where(p => !p.Part.TrulyDefective && p.Rejected), set)}");
         o.WriteLine($"  versus detector decisions: gate missed {r.GateMissed}, gate wrong {r.GateWrong}, stray pulses {r.StrayPulses}  (must be 0/0)");
         int outOfWindow = r.Parts.Count(p => p.Rejected && Math.Abs(p.PulseStartNs!.Value - p.Part.BeamNs - r.RejectDelay.Ticks * 100) > ConveyorSimulation.WindowNs);
         int badWidth = r.Parts.Count(p => p.Rejected && p.PulseWidthNs != r.PulseWidth.Ticks * 100);
