@@ -174,7 +174,8 @@ internal static class InspectCommand
             var parts = ConveyorSimulation.Plan(partCount, truth, conveyor, chip.NowNs);
             long originNs = chip.NowNs;
             using var inspection = new ContinuousInspection(options, chip, reject, new DetectorInspector(detector), decisionLineX: w,
-                cropWidth: w, cropHeight: h, light: light, sink: sink, wallClock: ns => epoch.AddTicks((ns - originNs) / 100));
+                cropWidth: w, cropHeight: h, light: light, sink: sink, wallClock: ns => epoch.AddTicks((ns - originNs) / 100),
+                framePeriod: camera.FramePeriod);
             stdout.WriteLine($"edge inspect --sim --continuous: {partCount} parts from {set.Images.Count} held-out images "
                              + (composite ? "laid on a moving belt by their masks" : "pasted whole (no masks/ beside them)")
                              + $", sliding through {camera.FrameWidth}×{camera.FrameHeight} frames "

@@ -26,17 +26,20 @@ public sealed class ContinuousInspection : IDisposable
     private readonly IGpioClock _clock;
     private readonly TimeProvider _time;
     private readonly CropCamera _crop = new();
-    private long _lastFrameNs = -1, _periodNs;
+    private long _lastFrameNs = -1;
+    private readonly long _periodNs;
     private readonly List<RectangleF> _boxes = new(16);
     private readonly List<long> _ids = new(16);
     private readonly int _cropWidth, _cropHeight;
 
     /// <param name="decisionLineX">Frame x (pixels) at which a part is inspected; parts move towards larger x.</param>
     /// <param name="cropWidth">Width of the crop handed to the detector (its input size); clamped to the frame.</param>
+    /// <param name="framePeriod">The camera's frame period, when it runs at a fixed rate: frame timestamps further apart
+    /// than one period tell the tracker that frames were dropped. Null: each frame is one step of the belt.</param>
     public ContinuousInspection(InspectionOptions options, IGpioChip chip, DigitalOutput rejectActuator, IPartInspector inspector,
         float decisionLineX, PartLocator? locator = null, PartTracker? tracker = null, int cropWidth = 320, int cropHeight = 320,
         StackLight? light = null, IInspectionSink? sink = null, TimeProvider? time = null, Func<long, DateTimeOffset>? wallClock = null,
-        Encoder? encoder = null, ILogger? logger = null)
+        Encoder? encoder = null, ILogger? logger = null, TimeSpan? framePeriod = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
         ArgumentOutOfRangeException.ThrowIfLessThan(cropWidth, 1);
@@ -48,6 +51,8 @@ public sealed class ContinuousInspection : IDisposable
         Locator = locator ?? new PartLocator();
         Tracker = tracker ?? new PartTracker();
         (_cropWidth, _cropHeight) = (cropWidth, cropHeight);
+        if (framePeriod is { } period && period <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(framePeriod), period, "the camera's frame period must be above 0");
+        _periodNs = framePeriod is { } p ? p.Ticks * 100 : 0;
         Line = new InspectionLine(options, chip, rejectActuator, _crop, inspector, light, sink, _time, wallClock, encoder, logger);
     }
 
@@ -88,18 +93,20 @@ public sealed class ContinuousInspection : IDisposable
     }
 
     /// <summary>
-    /// Frame periods since the previous frame, from the timestamps: the camera's period is taken as the shortest interval
-    /// seen so far, so a frame dropped by the camera or the capture queue counts as two periods for the tracker.
+    /// Frame periods since the previous frame: with a known camera frame period, the timestamps' interval in periods (a
+    /// frame dropped by the camera or the capture queue makes it 2, and the tracker expects the part twice as far on);
+    /// without one, every frame is one step of the belt (a folder of images, whose timestamps say when a file was read).
     /// </summary>
     private int FramePeriods(long frameNs)
     {
         long previous = _lastFrameNs;
         _lastFrameNs = frameNs;
-        if (previous < 0 || frameNs <= previous) return 1;
-        long interval = frameNs - previous;
-        if (_periodNs <= 0 || interval < _periodNs) _periodNs = interval;
-        return (int)Math.Clamp((interval + _periodNs / 2) / _periodNs, 1, 1000);
+        if (_periodNs <= 0 || previous < 0 || frameNs <= previous) return 1;
+        return (int)Math.Clamp((frameNs - previous + _periodNs / 2) / _periodNs, 1, 1000);
     }
+
+    /// <summary>The camera's frame period, when known (see the constructor); null: every frame is one step of the belt.</summary>
+    public TimeSpan? FramePeriod => _periodNs > 0 ? TimeSpan.FromTicks(_periodNs / 100) : null;
 
     public void Dispose() => _crop.Dispose();
 

@@ -222,7 +222,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         if (_config.Continuous is { } c)
         {
             continuous = new ContinuousInspection(_config.Options, devices.Chip, devices.Reject, _inspector!, c.DecisionLineX, c.Locator(),
-                light: devices.Light, sink: _sink, encoder: devices.Encoder, logger: _log);
+                light: devices.Light, sink: _sink, encoder: devices.Encoder, logger: _log, framePeriod: LiveFramePeriod(_config.Camera));
             line = continuous.Line;
         }
         else
@@ -362,6 +362,13 @@ public sealed partial class InspectionService : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A live camera with a configured rate delivers a frame every period, so a longer gap between timestamps means
+    /// dropped frames; files (a folder of images, a video) are one belt step per frame whatever their timestamps.
+    /// </summary>
+    internal static TimeSpan? LiveFramePeriod(SourceOptions camera) =>
+        camera.Type is SourceType.Images or SourceType.Video || camera.Fps <= 0 ? null : TimeSpan.FromSeconds(1 / camera.Fps);
 
     /// <summary>
     /// Asks the line to clear its fault (the red stack light) once someone has looked at it (the MQTT command, or the

@@ -1,4 +1,5 @@
 using System.Drawing;
+using Edge.Agent.Capture;
 using Edge.Agent.Cli;
 using Edge.Agent.Inspection;
 using Edge.Models.Detection;
@@ -110,6 +111,16 @@ public sealed class BeltLocatorTests
         }
         Assert.Equal(1, Count(tellPeriods: true));
         Assert.Equal(2, Count(tellPeriods: false)); // the jump alone starts a second track
+    }
+
+    [Fact]
+    public void Only_a_live_camera_at_a_set_rate_gives_the_tracker_a_frame_period()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(20), InspectionService.LiveFramePeriod(new SourceOptions { Type = SourceType.Camera, Device = "/dev/video0", Fps = 50 }));
+        Assert.Null(InspectionService.LiveFramePeriod(new SourceOptions { Type = SourceType.Camera, Device = "/dev/video0" }));
+        // Files are one belt step per frame: their timestamps say when a file was read, not when the belt moved.
+        Assert.Null(InspectionService.LiveFramePeriod(new SourceOptions { Type = SourceType.Images, Path = "frames", Fps = 50 }));
+        Assert.Null(InspectionService.LiveFramePeriod(new SourceOptions { Type = SourceType.Video, Path = "belt.mp4", Fps = 50 }));
     }
 
     [Fact]
