@@ -151,6 +151,7 @@ internal static class InspectCommand
         // Coverage masks (masks/NNNN.png beside the images, written by make_heldout.py): with them each part is laid onto
         // one moving belt; without them whole images are pasted, their own belt backgrounds included.
         var masks = new ImageBuffer?[jpegs.Length];
+        var outlines = new ImageBuffer?[jpegs.Length];
         try
         {
             for (int i = 0; i < jpegs.Length; i++)
@@ -166,6 +167,7 @@ internal static class InspectCommand
                 catch (ImageDecodeException e) { throw new UsageException($"part mask {maskPath}: {e.Message}"); }
                 if (masks[i]!.Width != images[i].Width || masks[i]!.Height != images[i].Height)
                     throw new UsageException($"part mask {maskPath} is {masks[i]!.Width}×{masks[i]!.Height}, its image {images[i].Width}×{images[i].Height}");
+                outlines[i] = ContinuousConveyor.Outline(masks[i]!);
             }
             bool composite = masks.All(m => m is not null);
             int w = images[0].Width, h = images[0].Height;
@@ -186,7 +188,7 @@ internal static class InspectCommand
             var wall = Stopwatch.StartNew();
             var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) =>
             {
-                if (composite) ContinuousConveyor.Composite(images[part.Image], masks[part.Image]!, frame, x);
+                if (composite) ContinuousConveyor.Composite(images[part.Image], masks[part.Image]!, frame, x, outline: outlines[part.Image]);
                 else ContinuousConveyor.Paste(images[part.Image], frame, x);
             }, 27, belt);
             wall.Stop();
@@ -209,6 +211,7 @@ internal static class InspectCommand
         {
             foreach (var image in images) image?.Dispose();
             foreach (var mask in masks) mask?.Dispose();
+            foreach (var outline in outlines) outline?.Dispose();
         }
     }
 

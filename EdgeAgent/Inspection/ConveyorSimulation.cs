@@ -275,13 +275,55 @@ public static class ContinuousConveyor
     }
 
     /// <summary>
+    /// The part's outline without its holes, for its shadow: <paramref name="mask"/> (Gray8) with every dark region that
+    /// does not reach the image border (a through hole) filled with 255. The belt seen through a hole lies in the
+    /// part's shadow, as the generator draws it; a shadow cast by the holed mask would light the holes up instead.
+    /// </summary>
+    public static ImageBuffer Outline(ImageBuffer mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        if (mask.Format != PixelFormat.Gray8) throw new ArgumentException($"a part's mask must be Gray8, not {mask.Format}", nameof(mask));
+        int w = mask.Width, h = mask.Height;
+        var outside = new bool[w * h];
+        var stack = new Stack<int>();
+        void Seed(int x, int y)
+        {
+            int i = y * w + x;
+            if (!outside[i] && mask.Row(y)[x] < 128) { outside[i] = true; stack.Push(i); }
+        }
+        for (int x = 0; x < w; x++) { Seed(x, 0); Seed(x, h - 1); }
+        for (int y = 0; y < h; y++) { Seed(0, y); Seed(w - 1, y); }
+        while (stack.Count > 0)
+        {
+            int i = stack.Pop(), x = i % w, y = i / w;
+            if (x > 0) Seed(x - 1, y);
+            if (x + 1 < w) Seed(x + 1, y);
+            if (y > 0) Seed(x, y - 1);
+            if (y + 1 < h) Seed(x, y + 1);
+        }
+        var outline = new ImageBuffer(w, h, PixelFormat.Gray8);
+        for (int y = 0; y < h; y++)
+        {
+            var src = mask.Row(y);
+            var dst = outline.Row(y);
+            for (int x = 0; x < w; x++) dst[x] = outside[y * w + x] ? src[x] : (byte)255;
+        }
+        return outline;
+    }
+
+    /// <summary>
     /// Lays <paramref name="part"/> onto the belt already in <paramref name="frame"/>, its image's left edge at
     /// <paramref name="x"/>, vertically centred: each pixel blends by the part's coverage <paramref name="mask"/> (Gray8,
     /// 255 = part, 0 = belt or a through hole), and the part casts a drop shadow on the belt
-    /// (<paramref name="shadowPercent"/> darker, offset by <paramref name="shadowOffset"/> px down and right). Clipped.
+    /// (<paramref name="shadowPercent"/> darker, offset by <paramref name="shadowOffset"/> px down and right) shaped by
+    /// <paramref name="outline"/> (the mask without holes, <see cref="Outline"/>; default the mask). Clipped.
     /// </summary>
-    public static void Composite(ImageBuffer part, ImageBuffer mask, ImageBuffer frame, int x, int shadowOffset = 5, int shadowPercent = 40)
+    public static void Composite(ImageBuffer part, ImageBuffer mask, ImageBuffer frame, int x, int shadowOffset = 5, int shadowPercent = 40,
+        ImageBuffer? outline = null)
     {
+        outline ??= mask;
+        if (outline.Format != PixelFormat.Gray8 || outline.Width != mask.Width || outline.Height != mask.Height)
+            throw new ArgumentException($"the shadow outline must be Gray8 of the mask's size {mask.Width}x{mask.Height}", nameof(outline));
         ArgumentNullException.ThrowIfNull(part);
         ArgumentNullException.ThrowIfNull(mask);
         ArgumentNullException.ThrowIfNull(frame);
@@ -297,7 +339,7 @@ public static class ContinuousConveyor
         {
             int fy = top + y + shadowOffset;
             if ((uint)fy >= (uint)frame.Height) continue;
-            var m = mask.Row(y);
+            var m = outline.Row(y);
             var dst = frame.Row(fy);
             for (int px = 0; px < part.Width; px++)
             {

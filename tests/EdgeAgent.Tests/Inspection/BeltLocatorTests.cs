@@ -97,6 +97,31 @@ public sealed class BeltLocatorTests
     }
 
     [Fact]
+    public void The_shadow_outline_fills_a_parts_holes_but_not_the_belt_around_it()
+    {
+        var (part, mask) = FlatPart(200, 100, 100); // x, y 110..209
+        using (part)
+        using (mask)
+        {
+            for (int y = 150; y < 160; y++) mask.Row(y).Slice(150, 10).Clear(); // a through hole
+            using var outline = ContinuousConveyor.Outline(mask);
+            Assert.Equal(0, mask.Row(155)[155]);
+            Assert.Equal(255, outline.Row(155)[155]);   // the hole is inside the outline
+            Assert.Equal(0, outline.Row(50)[50]);       // the belt is not
+            Assert.Equal(255, outline.Row(120)[120]);   // the part is
+
+            // Laid on a belt, the belt seen through the hole lies in the part's shadow when the outline casts it.
+            using var frame = new ImageBuffer(640, 320, PixelFormat.Rgb24);
+            frame.Data.Fill(100);
+            ContinuousConveyor.Composite(part, mask, frame, 0, shadowOffset: 5, shadowPercent: 40, outline: outline);
+            Assert.Equal(60, frame.Row(155)[155 * 3]);
+            frame.Data.Fill(100);
+            ContinuousConveyor.Composite(part, mask, frame, 0, shadowOffset: 5, shadowPercent: 40);
+            Assert.Equal(100, frame.Row(157)[157 * 3]); // with the holed mask the hole's lower right stays lit
+        }
+    }
+
+    [Fact]
     public void Dropped_frames_keep_the_part_on_its_track_when_the_tracker_is_told_how_many_periods_passed()
     {
         static RectangleF At(int x) => new(x, 100, 60, 60);
@@ -139,11 +164,12 @@ public sealed class BeltLocatorTests
         {
             ImageCodec.Load(set.PathOf(image), part, PixelFormat.Rgb24);
             ImageCodec.Load(Path.Combine(set.Folder, "masks", Path.ChangeExtension(image.File, ".png")), mask, PixelFormat.Gray8);
+            using var outline = ContinuousConveyor.Outline(mask);
             // The part's image centre at 240, 320 and 400: before, on and after the line at x = 320.
             for (int x = 80; x <= 240; x += 80, travel += 80)
             {
                 belt.Render(frame, travel);
-                ContinuousConveyor.Composite(part, mask, frame, x);
+                ContinuousConveyor.Composite(part, mask, frame, x, outline: outline);
                 int n = locator.Locate(frame, boxes);
                 float centre = x + 160;
                 if (n != 1 || !(boxes[0].Left <= centre && centre <= boxes[0].Right))

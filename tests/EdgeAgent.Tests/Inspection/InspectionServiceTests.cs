@@ -388,10 +388,11 @@ public sealed class InspectionServiceTests : IDisposable
             using var mask = new ImageBuffer();
             ImageCodec.Load(file, part, PixelFormat.Rgb24);
             ImageCodec.Load(Path.Combine(heldout, "masks", Path.ChangeExtension(Path.GetFileName(file), ".png")), mask, PixelFormat.Gray8);
+            using var outline = ContinuousConveyor.Outline(mask);
             for (int x = -part.Width + 40; x < camera.FrameWidth + 40; x += 40, travel += 40)
             {
                 belt.Render(frame, travel);
-                ContinuousConveyor.Composite(part, mask, frame, x);
+                ContinuousConveyor.Composite(part, mask, frame, x, outline: outline);
                 ImageCodec.Save(Path.Combine(folder, $"{n++:0000}.png"), frame);
             }
         }
