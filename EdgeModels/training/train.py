@@ -1,6 +1,6 @@
 """Train the defect detector on the cached synthetic set (CPU).
 
-usage: train.py [--minutes 22] [--iters 3500] [--batch 16] [--crop 160] [--out runs/defect]
+usage: train.py [--minutes 45] [--iters 8000] [--batch 16] [--crop 160] [--out runs/defect]
 
 Training runs on random crops (default 160 px, mostly centred on a defect) of the 320 px images,
 which the fully convolutional model handles unchanged; the EMA weights are saved to <out>/best.pt
@@ -122,8 +122,8 @@ def main():
     ap.add_argument("--cache", default=os.path.join(HERE, "cache"))
     ap.add_argument("--heldout", default=os.path.join(HERE, "..", "..", "models", "defect", "heldout"))
     ap.add_argument("--out", default=os.path.join(HERE, "runs", "defect"))
-    ap.add_argument("--minutes", type=float, default=22.0)
-    ap.add_argument("--iters", type=int, default=3500)
+    ap.add_argument("--minutes", type=float, default=45.0)
+    ap.add_argument("--iters", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=160)
     ap.add_argument("--lr", type=float, default=2e-3)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce models/defect/defect.onnx and defect-int8.onnx from scratch on CPU (no network at run time
-# except the one-time apt-get install below). Usage: EdgeModels/training/train.sh [--minutes 22] [--iters 3500]
+# except the one-time apt-get install below). Usage: EdgeModels/training/train.sh [--minutes 45] [--iters 8000]
 # Extra arguments go to train.py.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ cd "$HERE"
 NICE="nice -n 10"
 $NICE "$PY" gen_cache.py --seed 1 --count 5000 --name train --workers 2          # training set, seed 1
 [ -f "$ROOT/models/defect/heldout/labels.json" ] || $NICE "$PY" make_heldout.py --seed 2 --count 180
-$NICE "$PY" train.py --minutes 22 --iters 3500 --batch 16 --crop 160 --threads 1 "$@"
+$NICE "$PY" train.py --minutes 45 --iters 8000 --batch 16 --crop 160 --threads 1 "$@"
 $NICE "$PY" export_onnx.py                                                        # -> models/defect/defect.onnx
 $NICE "$PY" quantize_qdq.py --calib 128 --pct 99.999                              # -> models/defect/defect-int8.onnx
 $NICE "$PY" evaluate.py                                                           # held-out mAP@0.5 (torch + both ONNX)
