@@ -34,9 +34,13 @@ def log(msg, fh=None):
 
 
 class Crops:
-    def __init__(self, images, labels, crop, seed):
+    def __init__(self, images, labels, crop, seed, class_weights=None):
         self.images, self.labels, self.crop = images, labels, crop
         self.rng = np.random.default_rng(seed)
+        # Image sampling weights: an image counts as much as the heaviest class weight among its boxes (1 by default).
+        self.class_weights = class_weights or {}
+        w = np.array([max([1.0] + [self.class_weights.get(k, 1.0) for k, _ in boxes]) for boxes in labels])
+        self.p = w / w.sum()
 
     def one(self, idx):
         img = self.images[idx]
@@ -45,7 +49,9 @@ class Crops:
         if c >= S:
             x0 = y0 = 0
         elif boxes and rng.random() < 0.75:
-            k, b = boxes[int(rng.integers(len(boxes)))]
+            # centre on a box, the weighted classes' boxes proportionally more often
+            bw = np.array([self.class_weights.get(k, 1.0) for k, _ in boxes])
+            k, b = boxes[int(rng.choice(len(boxes), p=bw / bw.sum()))]
             cx, cy = (b[0] + b[2]) / 2 + rng.uniform(-c * 0.35, c * 0.35), (b[1] + b[3]) / 2 + rng.uniform(-c * 0.35, c * 0.35)
             x0, y0 = int(np.clip(cx - c / 2, 0, S - c)), int(np.clip(cy - c / 2, 0, S - c))
         else:
@@ -73,7 +79,7 @@ class Crops:
         return np.ascontiguousarray(im), bx, cl
 
     def batch(self, n):
-        idx = self.rng.integers(0, len(self.images), n)
+        idx = self.rng.choice(len(self.images), n, p=self.p)
         ims, bxs, cls = zip(*(self.one(int(i)) for i in idx))
         x = torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).float().div_(255)
         M = max(1, max(len(b) for b in bxs))
@@ -130,6 +136,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--val", default="", help="validation set (make_heldout.py --seed 3 --out DIR) for the progress lines; default: the held-out set")
+    ap.add_argument("--init", default="", help="start from these weights (a best.pt/last.pt), e.g. to fine-tune")
+    ap.add_argument("--class-weight", nargs="*", default=[], metavar="CLASS=W",
+                    help="sample images with this class W times as often, and centre crops on its boxes W times as often")
     ap.add_argument("--eval-n", type=int, default=48)
     ap.add_argument("--bn-recal", action="store_true",
                     help="re-estimate BatchNorm statistics on full 320 px images after training (off: it lowered "
@@ -146,8 +156,14 @@ def main():
     log(f"train set: {len(images)} images (seed {meta['seed']}), {sum(len(l) for l in labels)} boxes", fh)
     ho_ims, ho_gts = load_heldout(a.heldout)
     log(f"held-out: {len(ho_ims)} images from {a.heldout}", fh)
+    # Progress is watched on a validation set (another seed), so no choice made while training looks at the held-out set.
+    va_ims, va_gts = load_heldout(a.val) if a.val else (ho_ims, ho_gts)
+    log(f"progress evaluated on: {a.val or a.heldout}", fh)
 
     model = Detector()
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["model"])
+        log(f"initialised from {a.init}", fh)
     nparam = sum(p.numel() for p in model.parameters())
     log(f"model: {nparam / 1e6:.3f}M params, strides {STRIDES}", fh)
     ema = copy.deepcopy(model).eval()
@@ -157,7 +173,8 @@ def main():
     for n_, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.999))
-    data = Crops(images, labels, a.crop, a.seed + 1)
+    weights = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.class_weight)}
+    data = Crops(images, labels, a.crop, a.seed + 1, weights)
     warm = 60
     t0 = time.time()
     budget = a.minutes * 60
@@ -199,8 +216,8 @@ def main():
             run[:] = 0
             nrun = 0
         if it % a.eval_every == 0:
-            m, aps = evaluate(ema, ho_ims[:a.eval_n], ho_gts[:a.eval_n])
-            log(f"  eval (EMA, first {a.eval_n} held-out) mAP@0.5 {m:.3f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
+            m, aps = evaluate(ema, va_ims[:a.eval_n], va_gts[:a.eval_n])
+            log(f"  eval (EMA, first {a.eval_n} {'validation' if a.val else 'held-out'}) mAP@0.5 {m:.3f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
             torch.save({"model": ema.state_dict(), "iter": it}, os.path.join(a.out, "last.pt"))
     train_s = time.time() - t0
     log(f"training done: {it} iterations, {it * a.batch} crops of {a.crop}px, {train_s / 60:.1f} min", fh)
