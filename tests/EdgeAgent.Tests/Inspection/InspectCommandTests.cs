@@ -58,6 +58,23 @@ public sealed class InspectCommandTests : IDisposable
     }
 
     [Fact]
+    public void Continuous_sim_names_the_images_behind_wrong_rejects_and_a_corrupt_part_mask()
+    {
+        var (model, heldout) = AlwaysScratchModel();
+
+        var (code, output, err) = Edge("inspect", "--sim", "--continuous", "--parts", "8", "--model", model, "--heldout", heldout, "--quiet", "--threads", "1");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("pasted whole (no masks/ beside them)", output);
+        Assert.Contains("wrong (good, rejected): 0001.jpg", output);
+
+        var masks = Directory.CreateDirectory(Path.Combine(heldout, "masks")).FullName;
+        File.WriteAllBytes(Path.Combine(masks, "0000.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
+        (code, _, err) = Edge("inspect", "--sim", "--continuous", "--parts", "8", "--model", model, "--heldout", heldout, "--quiet", "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains(Path.Combine(masks, "0000.png"), err);
+    }
+
+    [Fact]
     public void Inspect_without_sim_says_what_is_missing()
     {
         var (code, _, err) = Edge("inspect", "--parts", "3");
