@@ -1,9 +1,9 @@
-using Edge.Models.Tests.Support;
 using System.Drawing;
 using Edge.Agent.Devices.DigitalIo;
 using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Inspection;
 using Edge.Models.Imaging;
+using Edge.Models.Tests.Support;
 using Det = Edge.Models.Detection.Detection;
 
 namespace Edge.Agent.Tests.Inspection;

@@ -1,5 +1,5 @@
-using Edge.Models.Tests.Support;
 using Edge.Agent.Metrics;
+using Edge.Models.Tests.Support;
 
 namespace Edge.Agent.Tests.Metrics;
 

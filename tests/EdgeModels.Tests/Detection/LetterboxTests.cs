@@ -1,7 +1,7 @@
-using Edge.Models.Tests.Support;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
 using Edge.Models.Tests.Imaging;
+using Edge.Models.Tests.Support;
 
 namespace Edge.Models.Tests.Detection;
 

@@ -1,8 +1,8 @@
-using Edge.Models.Tests.Support;
 using Edge.Models.Detection;
 using Edge.Models.Imaging;
 using Edge.Models.Onnx;
 using Edge.Models.Tests.Onnx;
+using Edge.Models.Tests.Support;
 
 namespace Edge.Models.Tests.Detection;
 

@@ -1,6 +1,6 @@
-using Edge.Models.Tests.Support;
 using System.Diagnostics;
 using Edge.Models.Imaging;
+using Edge.Models.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Edge.Models.Tests.Imaging;

@@ -1,8 +1,8 @@
-using Edge.Models.Tests.Support;
 using Edge.Models.Imaging;
 using Edge.Models.Ocr;
 using Edge.Models.Synthetic;
 using Edge.Models.Tests.Onnx;
+using Edge.Models.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Edge.Models.Tests.Ocr;

@@ -1,5 +1,5 @@
-using Edge.Models.Tests.Support;
 using Edge.Models.Onnx;
+using Edge.Models.Tests.Support;
 
 namespace Edge.Models.Tests.Onnx;
 

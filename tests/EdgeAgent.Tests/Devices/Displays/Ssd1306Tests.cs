@@ -1,7 +1,7 @@
-using Edge.Models.Tests.Support;
 using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Devices.Ssd1306;
 using Edge.Models.Imaging;
+using Edge.Models.Tests.Support;
 using Xunit.Abstractions;
 using static Edge.Agent.Tests.Devices.Displays.DisplayTestImages;
 using Ssd1306Driver = Edge.Agent.Devices.Ssd1306.Ssd1306;

@@ -1,7 +1,7 @@
-using Edge.Models.Tests.Support;
 using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Devices.St7789;
 using Edge.Models.Imaging;
+using Edge.Models.Tests.Support;
 using Xunit.Abstractions;
 using static Edge.Agent.Tests.Devices.Displays.DisplayTestImages;
 using St7789Driver = Edge.Agent.Devices.St7789.St7789;
