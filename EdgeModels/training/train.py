@@ -225,8 +225,10 @@ def main():
     # optionally re-estimate BatchNorm statistics on full 320 px images (crops have a different belt/part mix)
     if a.bn_recal:
         bn_recal(ema, images, a.seed, fh)
-    m, aps = evaluate(ema, ho_ims, ho_gts)
-    log(f"FINAL held-out ({len(ho_ims)} images) mAP@0.5 {m:.4f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
+    # With a validation set the held-out set is left to evaluate.py, so choosing between runs never sees it.
+    fin_ims, fin_gts, fin_name = (va_ims, va_gts, "validation") if a.val else (ho_ims, ho_gts, "held-out")
+    m, aps = evaluate(ema, fin_ims, fin_gts)
+    log(f"FINAL {fin_name} ({len(fin_ims)} images) mAP@0.5 {m:.4f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
     torch.save({"model": ema.state_dict(), "iter": it, "train_minutes": train_s / 60, "map50": m,
                 "aps": {synth.NAMES[c]: v for c, v in aps.items()}, "args": vars(a), "params": nparam},
                os.path.join(a.out, "best.pt"))
