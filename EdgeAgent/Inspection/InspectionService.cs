@@ -214,8 +214,8 @@ public sealed partial class InspectionService : IAsyncDisposable
     private bool Inspect(Devices devices, IFrameSource camera, CancellationToken ct)
     {
         // Disposed last, after Settle: the last part's reject may still wait for encoder edges.
-        using var encoderFeed = EncoderFeed.Start(devices.Encoder, devices.Chip, _log, _config.Name);
-        using var acknowledgeButton = ButtonFeed.Start(devices.Acknowledge, devices.Chip, () => RequestFaultAcknowledge(FaultAcknowledger.Button), _log, _config.Name);
+        using var encoderFeed = InputFeed.Encoder(devices.Encoder, devices.Chip, _log, _config.Name);
+        using var acknowledgeButton = InputFeed.Button(devices.Acknowledge, devices.Chip, () => RequestFaultAcknowledge(FaultAcknowledger.Button), _log, _config.Name);
         TriggeredSourceCamera? partCamera = null;
         ContinuousInspection? continuous = null;
         InspectionLine line;
@@ -634,80 +634,53 @@ public sealed partial class InspectionService : IAsyncDisposable
     }
 
     /// <summary>
-    /// Hands the acknowledge button's presses to the line while it runs: a chip that notifies edges as they happen (the
-    /// simulator) calls back on the thread that moves its clock; on a kernel chip a thread of its own waits for presses.
+    /// Delivers one GPIO input's edges while the line runs (the encoder, the acknowledge button): a chip that notifies
+    /// edges as they happen (the simulator) calls <c>onEdge</c> on the thread that moves its clock; on a kernel chip
+    /// <c>read</c> runs on a thread of its own until stopped (it must poll its token at least every 100 ms or so). A
+    /// device error on that thread ends it and is reported through <c>stopped</c>.
     /// </summary>
-    private sealed class ButtonFeed : IDisposable
+    private sealed class InputFeed : IDisposable
     {
+        private static readonly InputFeed None = new(null, null, null);
         private readonly IDisposable? _subscription;
         private readonly CancellationTokenSource? _stop;
         private readonly Thread? _thread;
 
-        private ButtonFeed(IDisposable? subscription, CancellationTokenSource? stop, Thread? thread) =>
+        private InputFeed(IDisposable? subscription, CancellationTokenSource? stop, Thread? thread) =>
             (_subscription, _stop, _thread) = (subscription, stop, thread);
 
-        public static ButtonFeed Start(DigitalInput? button, IGpioChip chip, Action pressed, ILogger log, string line)
+        public static InputFeed Start(IGpioChip chip, int? line, Action<GpioEdgeEvent> onEdge, Action<CancellationToken> read,
+            string threadName, ThreadPriority priority, Action<string> stopped)
         {
-            if (button is null) return new ButtonFeed(null, null, null);
-            if (chip is IGpioEdgeNotifier notifier)
-                return new ButtonFeed(notifier.OnInputEdge(button.Line, e => { if (e.Edge == GpioEdges.Rising) pressed(); }), null, null);
+            if (line is not { } offset) return None;
+            if (chip is IGpioEdgeNotifier notifier) return new InputFeed(notifier.OnInputEdge(offset, onEdge), null, null);
             var stop = new CancellationTokenSource();
             var thread = new Thread(() =>
             {
-                try
-                {
-                    while (!stop.Token.IsCancellationRequested)
-                        if (button.TryWaitForPress(TimeSpan.FromMilliseconds(100))) pressed();
-                }
-                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException) { Log.ButtonStopped(log, line, e.Message); }
-            }) { IsBackground = true, Name = $"acknowledge {line}" };
+                try { read(stop.Token); }
+                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException) { stopped(e.Message); }
+            }) { IsBackground = true, Name = threadName, Priority = priority };
             thread.Start();
-            return new ButtonFeed(null, stop, thread);
+            return new InputFeed(null, stop, thread);
         }
+
+        /// <summary>The encoder's edges: <see cref="Encoder.OnEdge"/> on the simulator, <see cref="Encoder.Run"/> on a board.</summary>
+        public static InputFeed Encoder(Encoder? encoder, IGpioChip chip, ILogger log, string line) =>
+            encoder is null ? None : Start(chip, encoder.Line, e => encoder.OnEdge(e), encoder.Run, $"encoder {line}", ThreadPriority.AboveNormal,
+                error => Log.EncoderStopped(log, line, error));
+
+        /// <summary>The acknowledge button's presses (logical rising edges).</summary>
+        public static InputFeed Button(DigitalInput? button, IGpioChip chip, Action pressed, ILogger log, string line) =>
+            button is null ? None : Start(chip, button.Line, e => { if (e.Edge == GpioEdges.Rising) pressed(); },
+                ct => { while (!ct.IsCancellationRequested) if (button.TryWaitForPress(TimeSpan.FromMilliseconds(100))) pressed(); },
+                $"acknowledge {line}", ThreadPriority.Normal, error => Log.ButtonStopped(log, line, error));
 
         public void Dispose()
         {
             _subscription?.Dispose();
             if (_stop is null) return;
             _stop.Cancel();
-            _thread!.Join(TimeSpan.FromSeconds(1)); // the wait polls every 100 ms
-            _stop.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// Delivers the encoder's edges while the line runs: a chip that notifies edges as they happen (the simulator)
-    /// calls <see cref="Encoder.OnEdge"/> itself; on a kernel chip <see cref="Encoder.Run"/> reads them on a thread of its own.
-    /// </summary>
-    private sealed class EncoderFeed : IDisposable
-    {
-        private readonly IDisposable? _subscription;
-        private readonly CancellationTokenSource? _stop;
-        private readonly Thread? _thread;
-
-        private EncoderFeed(IDisposable? subscription, CancellationTokenSource? stop, Thread? thread) =>
-            (_subscription, _stop, _thread) = (subscription, stop, thread);
-
-        public static EncoderFeed Start(Encoder? encoder, IGpioChip chip, ILogger log, string line)
-        {
-            if (encoder is null) return new EncoderFeed(null, null, null);
-            if (chip is IGpioEdgeNotifier notifier) return new EncoderFeed(notifier.OnInputEdge(encoder.Line, e => encoder.OnEdge(e)), null, null);
-            var stop = new CancellationTokenSource();
-            var thread = new Thread(() =>
-            {
-                try { encoder.Run(stop.Token); }
-                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException) { Log.EncoderStopped(log, line, e.Message); }
-            }) { IsBackground = true, Name = $"encoder {line}", Priority = ThreadPriority.AboveNormal };
-            thread.Start();
-            return new EncoderFeed(null, stop, thread);
-        }
-
-        public void Dispose()
-        {
-            _subscription?.Dispose();
-            if (_stop is null) return;
-            _stop.Cancel();
-            _thread!.Join(TimeSpan.FromSeconds(1)); // Run polls every 100 ms
+            _thread!.Join(TimeSpan.FromSeconds(1)); // the readers poll every 100 ms
             _stop.Dispose();
         }
     }
