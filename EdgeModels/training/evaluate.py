@@ -17,7 +17,7 @@ import torch
 
 import synth
 from detlib import map50, postprocess
-from model import Detector
+from model import load_checkpoint
 from onnx_numpy import Graph
 from train import load_heldout, predict
 
@@ -36,8 +36,7 @@ def main():
     ims, gts = load_heldout(a.heldout)
     res = {"heldout_images": len(ims), "objects": sum(len(g) for g in gts)}
     if a.ckpt:
-        m = Detector()
-        m.load_state_dict(torch.load(a.ckpt, map_location="cpu")["model"])
+        m = load_checkpoint(a.ckpt)
         t0 = time.time()
         dets = [postprocess(o) for o in predict(m, ims)]
         mp, aps = map50(dets, gts, 4)

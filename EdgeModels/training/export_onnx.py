@@ -14,7 +14,7 @@ import onnx
 import torch
 
 import synth
-from model import Detector, fuse_conv_bn
+from model import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = {i: n for i, n in enumerate(synth.NAMES)}
@@ -53,12 +53,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "..", "..", "models", "defect", "defect.onnx"))
     a = ap.parse_args()
     torch.set_num_threads(1)
-    ck = torch.load(a.ckpt, map_location="cpu")
-    m = Detector()
-    m.load_state_dict(ck["model"])
-    m.eval()
-    fuse_conv_bn(m)
-    m.export = True
+    m = load_checkpoint(a.ckpt, fused=True)
     x = torch.zeros(1, 3, 320, 320)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.onnx.export(m, x, a.out, opset_version=13, input_names=["images"], output_names=["output0"],

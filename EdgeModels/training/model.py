@@ -164,6 +164,18 @@ def fuse_conv_bn(model):
     return model
 
 
+def load_checkpoint(path, fused=False):
+    """A Detector with the weights of a best.pt/last.pt; `fused`: BatchNorm folded, eval mode and the export
+    (decoded YOLOv8 layout) output, as export_onnx.py and quantize_qdq.py need it."""
+    m = Detector()
+    m.load_state_dict(torch.load(path, map_location="cpu")["model"])
+    if fused:
+        m.eval()
+        fuse_conv_bn(m)
+        m.export = True
+    return m
+
+
 if __name__ == "__main__":
     import time
     torch.set_num_threads(2)

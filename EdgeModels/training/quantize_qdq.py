@@ -25,7 +25,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from export_onnx import metadata, set_metadata
-from model import Detector, fuse_conv_bn
+from model import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -162,12 +162,7 @@ def main():
     ap.add_argument("--pct", type=float, default=99.999)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    ck = torch.load(a.ckpt, map_location="cpu")
-    m = Detector()
-    m.load_state_dict(ck["model"])
-    m.eval()
-    fuse_conv_bn(m)
-    m.export = True
+    m = load_checkpoint(a.ckpt, fused=True)
     images = np.load(os.path.join(a.cache, "train.npy"), mmap_mode="r")
     idx = np.random.default_rng(123).choice(len(images), a.calib, replace=False)
     ranges = calibrate(m, np.stack([images[i] for i in np.sort(idx)]), a.pct)

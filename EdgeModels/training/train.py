@@ -20,7 +20,7 @@ import torch
 
 import synth
 from detlib import compute_loss, map50, postprocess
-from model import Detector, STRIDES
+from model import Detector, STRIDES, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -160,9 +160,8 @@ def main():
     va_ims, va_gts = load_heldout(a.val) if a.val else (ho_ims, ho_gts)
     log(f"progress evaluated on: {a.val or a.heldout}", fh)
 
-    model = Detector()
+    model = load_checkpoint(a.init) if a.init else Detector()
     if a.init:
-        model.load_state_dict(torch.load(a.init)["model"])
         log(f"initialised from {a.init}", fh)
     nparam = sum(p.numel() for p in model.parameters())
     log(f"model: {nparam / 1e6:.3f}M params, strides {STRIDES}", fh)
