@@ -163,8 +163,8 @@ internal static class InspectCommand
                 string maskPath = Path.Combine(set.Folder, "masks", Path.ChangeExtension(set.Images[i].File, ".png"));
                 if (!File.Exists(maskPath)) continue;
                 masks[i] = new ImageBuffer();
-                try { ImageCodec.Decode(File.ReadAllBytes(maskPath), masks[i]!, PixelFormat.Gray8); }
-                catch (ImageDecodeException e) { throw new UsageException($"part mask {maskPath}: {e.Message}"); }
+                try { ImageCodec.Load(maskPath, masks[i]!, PixelFormat.Gray8); }
+                catch (ImageDecodeException e) { throw new UsageException($"part mask {e.Message}"); } // Load's message starts with the path
                 if (masks[i]!.Width != images[i].Width || masks[i]!.Height != images[i].Height)
                     throw new UsageException($"part mask {maskPath} is {masks[i]!.Width}×{masks[i]!.Height}, its image {images[i].Width}×{images[i].Height}");
                 outlines[i] = ContinuousConveyor.Outline(masks[i]!);

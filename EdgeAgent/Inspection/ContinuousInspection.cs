@@ -105,8 +105,6 @@ public sealed class ContinuousInspection : IDisposable
         return (int)Math.Clamp((frameNs - previous + _periodNs / 2) / _periodNs, 1, 1000);
     }
 
-    /// <summary>The camera's frame period, when known (see the constructor); null: every frame is one step of the belt.</summary>
-    public TimeSpan? FramePeriod => _periodNs > 0 ? TimeSpan.FromTicks(_periodNs / 100) : null;
 
     public void Dispose() => _crop.Dispose();
 

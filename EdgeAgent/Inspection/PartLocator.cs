@@ -36,8 +36,6 @@ public sealed class PartLocator
     public float SpreadFactor { get; init; } = 4f;
     /// <summary>Adaptive mode: how far each frame moves a row's belt level towards that frame's belt cells (0..1].</summary>
     public float Adaptation { get; init; } = 0.05f;
-    /// <summary>Fixed mode: the threshold used for the last frame; adaptive mode: the median row's belt level.</summary>
-    public int LastThreshold { get; private set; }
     /// <summary>Blobs narrower or shorter than this (pixels) are not parts: a bright rail or belt edge along the frame.</summary>
     public int MinSidePx { get; init; } = 24;
     /// <summary>Blobs whose boxes are at most this many pixels apart are one part (a dark crack or hole splits a part).</summary>
@@ -82,7 +80,6 @@ public sealed class PartLocator
         }
         if (Threshold != 0)
         {
-            LastThreshold = Threshold;
             for (int i = 0; i < n; i++) _bright[i] = _gray[i] > Threshold ? (byte)1 : (byte)0;
         }
         else
@@ -94,7 +91,6 @@ public sealed class PartLocator
                 for (int i = gy * gw, end = i + gw; i < end; i++)
                     _bright[i] = Math.Abs(_gray[i] - level) > limit ? (byte)1 : (byte)0;
             }
-            LastThreshold = (int)_rowLevel[gh / 2];
         }
         for (int start = 0; start < n; start++)
         {
@@ -151,9 +147,6 @@ public sealed class PartLocator
         }
         return boxes.Count;
     }
-
-    /// <summary>Forgets the learnt belt: the next frame seeds it again (after a camera or belt change).</summary>
-    public void ResetBelt() => _modelRows = _modelColumns = 0;
 
     private void SeedBelt(Span<int> histogram, int n, int gw, int gh)
     {
