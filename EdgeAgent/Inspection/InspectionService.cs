@@ -65,6 +65,8 @@ public sealed partial class InspectionService : IAsyncDisposable
     private IFrameSource? _source;
     private InspectionLine? _line;
     private int _acknowledgeRequested;
+    // Continuous mode: 1 once the line has taken the last frame of a source that ended (the queue is drained).
+    private int _framesDrained;
     private StackLight? _light;
     private InspectionServiceState _state = InspectionServiceState.Starting;
     private string? _reason;
@@ -321,6 +323,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     {
         var reader = camera.Frames;
         bool ended = false;
+        Volatile.Write(ref _framesDrained, 0);
         long lastFrameNs = long.MinValue;
         while (!ct.IsCancellationRequested)
         {
@@ -333,7 +336,7 @@ public sealed partial class InspectionService : IAsyncDisposable
                 wait.CancelAfter(IdlePoll);
                 try { frame = reader.ReadAsync(wait.Token).AsTask().GetAwaiter().GetResult(); }
                 catch (OperationCanceledException) { }
-                catch (ChannelClosedException) { ended = true; }
+                catch (ChannelClosedException) { ended = true; Volatile.Write(ref _framesDrained, 1); }
             }
             TakeAcknowledge(continuous.Line);
             if (frame is null)
@@ -554,7 +557,9 @@ public sealed partial class InspectionService : IAsyncDisposable
         lock (_lock) (state, reason, line) = (_state, _reason, _line);
         if (state == InspectionServiceState.WaitingForDevices) problems.Add($"inspection {_config.Name}: {reason}");
         if (state == InspectionServiceState.Stopped && reason is not null) problems.Add($"inspection {_config.Name}: {reason}");
-        if (_source?.Health is { State: SourceState.Retrying or SourceState.Failed or SourceState.Ended } h)
+        // In continuous mode a source that ended may still have frames queued for the line: it is reported once they are inspected.
+        if (_source?.Health is { State: SourceState.Retrying or SourceState.Failed or SourceState.Ended } h
+            && (h.State != SourceState.Ended || _config.Continuous is null || Volatile.Read(ref _framesDrained) == 1))
             problems.Add($"inspection {_config.Name}: camera {h.State.ToString().ToLowerInvariant()}: {h.Reason}");
         if (state == InspectionServiceState.Running && line?.Health.Fault is { } fault)
             problems.Add($"inspection {_config.Name}: fault (stack light red): {fault}");
