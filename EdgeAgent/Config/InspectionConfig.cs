@@ -1,6 +1,7 @@
 using System.Drawing;
 using System.Globalization;
 using Edge.Agent.Capture;
+using Edge.Agent.Devices;
 using Edge.Agent.Inspection;
 
 namespace Edge.Agent.Config;
@@ -14,10 +15,15 @@ namespace Edge.Agent.Config;
 /// <param name="Acknowledge">A push button's input line that clears a fault (red light) like the MQTT command; null = none.</param>
 /// <param name="AcknowledgeActiveLow">True (the default) for a button to ground with a pull-up; false for one to 3.3 V with a pull-down.</param>
 /// <param name="AcknowledgeDebounce">The button's kernel debounce.</param>
+/// <param name="EncoderActiveLow">True to count the encoder line's falling electrical edges (an open-collector output pulling low).</param>
+/// <param name="EncoderBias">The bias requested on the encoder line (as-is by default: the encoder drives it).</param>
+/// <param name="EncoderDebounce">The encoder line's kernel debounce (zero for a clean push-pull output).</param>
 public sealed record InspectionGpioConfig(
     string Chip, int? PhotoEye, bool PhotoEyeActiveLow, int Reject, bool RejectActiveLow, int? Green, int? Amber, int? Red, int? Encoder = null,
-    int? Acknowledge = null, bool AcknowledgeActiveLow = true, TimeSpan? AcknowledgeDebounce = null)
+    int? Acknowledge = null, bool AcknowledgeActiveLow = true, TimeSpan? AcknowledgeDebounce = null,
+    bool EncoderActiveLow = false, GpioBias EncoderBias = GpioBias.AsIs, TimeSpan EncoderDebounce = default)
 {
+
     /// <summary>The acknowledge button's debounce when none is configured.</summary>
     public static readonly TimeSpan DefaultAcknowledgeDebounce = TimeSpan.FromMilliseconds(20);
 
@@ -178,6 +184,18 @@ public sealed partial record AgentConfig
             light.RejectUnknown();
         }
         int? encoder = r.Has("encoder") ? r.Int("encoder", 0, 0, 511) : null;
+        bool encoderLow = r.Bool("encoderActiveLow", false);
+        var encoderBias = r.Choice("encoderBias", "as-is", "as-is", "pull-up", "pull-down", "disabled") switch
+        {
+            "pull-up" => GpioBias.PullUp,
+            "pull-down" => GpioBias.PullDown,
+            "disabled" => GpioBias.Disabled,
+            _ => GpioBias.AsIs,
+        };
+        int encoderDebounceUs = r.Int("encoderDebounceUs", 0, 0, 1_000_000);
+        if (encoder is null)
+            foreach (var key in (string[])["encoderActiveLow", "encoderBias", "encoderDebounceUs"])
+                if (r.Has(key)) throw r.Error($"{r.Path}.{key}", $"applies with {r.Path}.encoder only: set the encoder's input line or remove the key");
         int? acknowledge = r.Has("acknowledge") ? r.Int("acknowledge", 0, 0, 511) : null;
         bool ackLow = r.Bool("acknowledgeActiveLow", true);
         double ackDebounce = r.Double("acknowledgeDebounceMs", InspectionGpioConfig.DefaultAcknowledgeDebounce.TotalMilliseconds, 0, 1000);
@@ -186,7 +204,7 @@ public sealed partial record AgentConfig
                 if (r.Has(key)) throw r.Error($"{r.Path}.{key}", $"applies with {r.Path}.acknowledge only: set the button's input line or remove the key");
         r.RejectUnknown();
         var config = new InspectionGpioConfig(chip, eye, eyeLow, reject, rejectLow, green, amber, red, encoder,
-            acknowledge, ackLow, TimeSpan.FromMilliseconds(ackDebounce));
+            acknowledge, ackLow, TimeSpan.FromMilliseconds(ackDebounce), encoderLow, encoderBias, TimeSpan.FromMicroseconds(encoderDebounceUs));
         var clash = config.Lines().GroupBy(l => l.Offset).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
         {

@@ -506,7 +506,7 @@ public sealed partial class InspectionService : IAsyncDisposable
             Encoder? encoder = null;
             if (g.Encoder is { } encoderLine)
             {
-                encoder = new Encoder(chip, encoderLine, consumer: $"edge {_config.Name} encoder");
+                encoder = new Encoder(chip, encoderLine, g.EncoderDebounce, g.EncoderActiveLow, g.EncoderBias, consumer: $"edge {_config.Name} encoder");
                 opened.Add(encoder);
             }
             DigitalInput? acknowledge = null;

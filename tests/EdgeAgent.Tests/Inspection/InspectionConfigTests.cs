@@ -1,5 +1,6 @@
 using Edge.Agent.Capture;
 using Edge.Agent.Config;
+using Edge.Agent.Devices;
 using Edge.Agent.Inspection;
 
 namespace Edge.Agent.Tests.Inspection;
@@ -118,6 +119,14 @@ public sealed class InspectionConfigTests
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 600", "inspection.lines[0].gpio.acknowledge = 600", "0..511")]
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledge\": 26, \"acknowledgeDebounceMs\": 2000", "inspection.lines[0].gpio.acknowledgeDebounceMs = 2000", "0..1000")]
     [InlineData("\"photoEye\": 17, \"reject\": 27, \"acknowledgeActiveLow\": false", "inspection.lines[0].gpio.acknowledgeActiveLow", "applies with inspection.lines[0].gpio.acknowledge only")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoderActiveLow\": true", "inspection.lines[0].gpio.encoderActiveLow", "applies with inspection.lines[0].gpio.encoder only")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoderBias\": \"pull-up\"", "inspection.lines[0].gpio.encoderBias", "applies with inspection.lines[0].gpio.encoder only")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoderDebounceUs\": 10", "inspection.lines[0].gpio.encoderDebounceUs", "applies with inspection.lines[0].gpio.encoder only")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 22, \"encoderActiveLow\": \"yes\"", "inspection.lines[0].gpio.encoderActiveLow = \"yes\"", "true or false")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 22, \"encoderBias\": \"pullup\"", "inspection.lines[0].gpio.encoderBias = \"pullup\"", "must be one of as-is, pull-up, pull-down, disabled")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 22, \"encoderDebounceUs\": -1", "inspection.lines[0].gpio.encoderDebounceUs = -1", "0..1000000")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 22, \"encoderDebounceUs\": 1000001", "inspection.lines[0].gpio.encoderDebounceUs = 1000001", "0..1000000")]
+    [InlineData("\"photoEye\": 17, \"reject\": 27, \"encoder\": 22, \"encoderDebounceUs\": 2.5", "inspection.lines[0].gpio.encoderDebounceUs = 2.5", "whole number")]
     public void Wiring_mistakes_name_the_gpio_key(string gpio, string key, string rule)
     {
         var message = Error(WithLine("", gpio));
@@ -153,6 +162,25 @@ public sealed class InspectionConfigTests
         var message = Error(WithLine($"\"timing\": {{ {timing} }}", "\"photoEye\": 17, \"reject\": 27, \"encoder\": 22"));
         Assert.Contains(key, message);
         Assert.Contains(rule, message);
+    }
+
+    [Fact]
+    public void An_encoder_line_defaults_to_active_high_as_is_without_debounce()
+    {
+        var g = Assert.Single(AgentConfig.Parse(WithLine("", "\"photoEye\": 17, \"reject\": 27, \"encoder\": 22"), File).Inspection!.Lines).Gpio;
+        Assert.Equal((22, false, GpioBias.AsIs, TimeSpan.Zero), (g.Encoder, g.EncoderActiveLow, g.EncoderBias, g.EncoderDebounce));
+    }
+
+    [Theory]
+    [InlineData("as-is", GpioBias.AsIs)]
+    [InlineData("pull-up", GpioBias.PullUp)]
+    [InlineData("pull-down", GpioBias.PullDown)]
+    [InlineData("disabled", GpioBias.Disabled)]
+    public void An_encoder_line_takes_its_active_level_bias_and_debounce_from_the_config(string bias, GpioBias expected)
+    {
+        var gpio = $"\"photoEye\": 17, \"reject\": 27, \"encoder\": 22, \"encoderActiveLow\": true, \"encoderBias\": \"{bias}\", \"encoderDebounceUs\": 250";
+        var g = Assert.Single(AgentConfig.Parse(WithLine("", gpio), File).Inspection!.Lines).Gpio;
+        Assert.Equal((true, expected, TimeSpan.FromMicroseconds(250)), (g.EncoderActiveLow, g.EncoderBias, g.EncoderDebounce));
     }
 
     [Fact]
