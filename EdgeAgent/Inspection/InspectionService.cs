@@ -208,6 +208,8 @@ public sealed partial class InspectionService : IAsyncDisposable
             using (devices)
                 lost = Inspect(devices, camera, ct);
             if (!lost) break;
+            // A line whose input fails again as soon as it is reopened would otherwise reopen in a tight loop.
+            if (ct.WaitHandle.WaitOne(retry)) break;
         }
         SetState(InspectionServiceState.Stopped, null);
     }
@@ -215,9 +217,12 @@ public sealed partial class InspectionService : IAsyncDisposable
     /// <summary>Runs the line (photo-eye or continuous) until stop (returns false) or until the chip fails (returns true: reopen).</summary>
     private bool Inspect(Devices devices, IFrameSource camera, CancellationToken ct)
     {
+        // A reader thread that fails (the encoder's, the button's) ends the watch loop below as GPIO lost.
+        using var inputLost = new InputFailure(ct);
         // Disposed last, after Settle: the last part's reject may still wait for encoder edges.
-        using var encoderFeed = InputFeed.Encoder(devices.Encoder, devices.Chip, _log, _config.Name);
-        using var acknowledgeButton = InputFeed.Button(devices.Acknowledge, devices.Chip, () => RequestFaultAcknowledge(FaultAcknowledger.Button), _log, _config.Name);
+        using var encoderFeed = InputFeed.Encoder(devices.Encoder, devices.Chip, inputLost, _log, _config.Name);
+        using var acknowledgeButton = InputFeed.Button(devices.Acknowledge, devices.Chip, () => RequestFaultAcknowledge(FaultAcknowledger.Button),
+            inputLost, _log, _config.Name);
         TriggeredSourceCamera? partCamera = null;
         ContinuousInspection? continuous = null;
         InspectionLine line;
@@ -253,8 +258,9 @@ public sealed partial class InspectionService : IAsyncDisposable
         bool lost = false;
         try
         {
-            if (continuous is null) WatchPhotoEye(devices, line, ct);
-            else WatchFrames(devices, continuous, camera, ct);
+            if (continuous is null) WatchPhotoEye(devices, line, inputLost.Token);
+            else WatchFrames(devices, continuous, camera, inputLost.Token);
+            if (inputLost.Error is { } error && !ct.IsCancellationRequested) throw new DeviceException(error);
         }
         catch (DeviceException e)
         {
@@ -265,7 +271,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         }
         finally
         {
-            Settle(devices, line);
+            Settle(devices, line, encoderCounting: !inputLost.EncoderFailed);
             line.Dispose(); // writes the queued snapshots, at most SnapshotWriter.DrainTimeout
             line.Inspected -= OnInspected;
             line.Gate.PulseStarted -= OnPulse;
@@ -413,9 +419,9 @@ public sealed partial class InspectionService : IAsyncDisposable
     /// <summary>
     /// Waits (on the chip's clock) until the last part's reject pulse, if any, has been fired and has ended; emits the
     /// minute so far. With encoder timing that is the edge N counts after the last trigger, waited for at most
-    /// <see cref="SettleLimit"/> (a belt that stopped never brings it).
+    /// <see cref="SettleLimit"/> (a belt that stopped never brings it), and not at all once the encoder's reader has failed.
     /// </summary>
-    private void Settle(Devices devices, InspectionLine line)
+    private void Settle(Devices devices, InspectionLine line, bool encoderCounting)
     {
         long last = Volatile.Read(ref _lastTriggerNs);
         if (last != long.MinValue)
@@ -426,7 +432,12 @@ public sealed partial class InspectionService : IAsyncDisposable
             {
                 var clock = MonotonicGpioClock.For(devices.Chip);
                 long settledNs = last + o.RejectDelay.Ticks * 100 + pulseNs;
-                if (o.UsesEncoder && devices.Encoder is { } encoder)
+                if (o.UsesEncoder && !encoderCounting)
+                {
+                    settledNs = devices.Chip.NowNs;
+                    Log.SettleFailed(_log, _config.Name, "the encoder stopped counting");
+                }
+                else if (o.UsesEncoder && devices.Encoder is { } encoder)
                 {
                     long target = encoder.CountAt(last) + o.RejectAfterCounts;
                     long giveUpNs = devices.Chip.NowNs + SettleLimit.Ticks * 100;
@@ -642,7 +653,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     /// Delivers one GPIO input's edges while the line runs (the encoder, the acknowledge button): a chip that notifies
     /// edges as they happen (the simulator) calls <c>onEdge</c> on the thread that moves its clock; on a kernel chip
     /// <c>read</c> runs on a thread of its own until stopped (it must poll its token at least every 100 ms or so). A
-    /// device error on that thread ends it and is reported through <c>stopped</c>.
+    /// device error on that thread ends it, is logged through <c>stopped</c> and reported to <c>lost</c>, which ends the run as GPIO lost.
     /// </summary>
     private sealed class InputFeed : IDisposable
     {
@@ -655,7 +666,7 @@ public sealed partial class InspectionService : IAsyncDisposable
             (_subscription, _stop, _thread) = (subscription, stop, thread);
 
         public static InputFeed Start(IGpioChip chip, int? line, Action<GpioEdgeEvent> onEdge, Action<CancellationToken> read,
-            string threadName, ThreadPriority priority, Action<string> stopped)
+            string threadName, ThreadPriority priority, Action<string> stopped, InputFailure lost, string what)
         {
             if (line is not { } offset) return None;
             if (chip is IGpioEdgeNotifier notifier) return new InputFeed(notifier.OnInputEdge(offset, onEdge), null, null);
@@ -663,22 +674,26 @@ public sealed partial class InspectionService : IAsyncDisposable
             var thread = new Thread(() =>
             {
                 try { read(stop.Token); }
-                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException) { stopped(e.Message); }
+                catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException)
+                {
+                    stopped(e.Message);
+                    lost.Report(what, $"{what} (line {offset}) no longer read: {e.Message}");
+                }
             }) { IsBackground = true, Name = threadName, Priority = priority };
             thread.Start();
             return new InputFeed(null, stop, thread);
         }
 
         /// <summary>The encoder's edges: <see cref="Encoder.OnEdge"/> on the simulator, <see cref="Encoder.Run"/> on a board.</summary>
-        public static InputFeed Encoder(Encoder? encoder, IGpioChip chip, ILogger log, string line) =>
+        public static InputFeed Encoder(Encoder? encoder, IGpioChip chip, InputFailure lost, ILogger log, string line) =>
             encoder is null ? None : Start(chip, encoder.Line, e => encoder.OnEdge(e), encoder.Run, $"encoder {line}", ThreadPriority.AboveNormal,
-                error => Log.EncoderStopped(log, line, error));
+                error => Log.EncoderStopped(log, line, error), lost, "encoder");
 
         /// <summary>The acknowledge button's presses (logical rising edges).</summary>
-        public static InputFeed Button(DigitalInput? button, IGpioChip chip, Action pressed, ILogger log, string line) =>
+        public static InputFeed Button(DigitalInput? button, IGpioChip chip, Action pressed, InputFailure lost, ILogger log, string line) =>
             button is null ? None : Start(chip, button.Line, e => { if (e.Edge == GpioEdges.Rising) pressed(); },
                 ct => { while (!ct.IsCancellationRequested) if (button.TryWaitForPress(TimeSpan.FromMilliseconds(100))) pressed(); },
-                $"acknowledge {line}", ThreadPriority.Normal, error => Log.ButtonStopped(log, line, error));
+                $"acknowledge {line}", ThreadPriority.Normal, error => Log.ButtonStopped(log, line, error), lost, "acknowledge button");
 
         public void Dispose()
         {
@@ -688,6 +703,32 @@ public sealed partial class InspectionService : IAsyncDisposable
             _thread!.Join(TimeSpan.FromSeconds(1)); // the readers poll every 100 ms
             _stop.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The first error of an input's reader thread during one run of the line; <see cref="Token"/> (linked to the
+    /// service's stop) is cancelled by it, which ends the watch loop. Stopping the line is not an error.
+    /// </summary>
+    private sealed class InputFailure(CancellationToken stop) : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        private string? _error;
+        private volatile bool _encoder;
+
+        public CancellationToken Token => _cts.Token;
+        public string? Error => Volatile.Read(ref _error);
+        /// <summary>Whether the encoder's reader failed (its count no longer moves).</summary>
+        public bool EncoderFailed => _encoder;
+
+        public void Report(string input, string error)
+        {
+            if (input == "encoder") _encoder = true;
+            if (Interlocked.CompareExchange(ref _error, error, null) is not null) return;
+            try { _cts.Cancel(); }
+            catch (ObjectDisposedException) { } // the reader outlived its run (its join timed out): nothing left to end
+        }
+
+        public void Dispose() => _cts.Dispose();
     }
 
     private static partial class Log
@@ -710,7 +751,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Inspection {Line}: could not wait for the last reject pulse: {Error}")]
         public static partial void SettleFailed(ILogger logger, string line, string error);
 
-        [LoggerMessage(EventId = 407, Level = LogLevel.Error, Message = "Inspection {Line}: encoder stopped counting: {Error}; encoder-timed rejects wait for the fail-safe until the line reopens")]
+        [LoggerMessage(EventId = 407, Level = LogLevel.Error, Message = "Inspection {Line}: encoder stopped counting: {Error}; the line stops and reopens its GPIO")]
         public static partial void EncoderStopped(ILogger logger, string line, string error);
 
         [LoggerMessage(EventId = 408, Level = LogLevel.Information, Message = "Inspection {Line}: fault acknowledged by {By} ({Fault}); stack light {Colour}")]
@@ -719,7 +760,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         [LoggerMessage(EventId = 409, Level = LogLevel.Information, Message = "Inspection {Line}: acknowledge by {By}, but there is no fault; stack light stays {Colour}")]
         public static partial void NothingToAcknowledge(ILogger logger, string line, string by, string colour);
 
-        [LoggerMessage(EventId = 414, Level = LogLevel.Error, Message = "Inspection {Line}: acknowledge button no longer read: {Error}; use the MQTT command inspection/acknowledge until the line reopens")]
+        [LoggerMessage(EventId = 414, Level = LogLevel.Error, Message = "Inspection {Line}: acknowledge button no longer read: {Error}; the line stops and reopens its GPIO")]
         public static partial void ButtonStopped(ILogger logger, string line, string error);
 
         [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Inspection {Line} stopped")]

@@ -12,7 +12,8 @@ public readonly record struct SimulatedOutputChange(int Offset, long TimeNs, boo
 /// requested edges, logical edges for active-low lines, software debounce that swallows pulses shorter than the
 /// period and reports a settled change one period after it, per-line sequence numbers from 1, and a 16-event
 /// buffer that drops the oldest event when full. Outputs record every change. Requesting a busy line or a line
-/// past <see cref="LineCount"/> throws <see cref="DeviceException"/> as the kernel's EBUSY/EINVAL would.
+/// past <see cref="LineCount"/> throws <see cref="DeviceException"/> as the kernel's EBUSY/EINVAL would;
+/// <see cref="FailInput"/> makes an input's reads fail as an unplugged chip's do (ENODEV).
 /// Callbacks and scheduled actions run on the thread that moves the clock; drive one chip from one thread.
 /// </summary>
 public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
@@ -171,6 +172,16 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
     }
 
     /// <summary>
+    /// While <paramref name="failed"/>, reading input <paramref name="offset"/> (<see cref="IGpioInput.Read"/>,
+    /// <see cref="IGpioInput.TryReadEdge"/>) throws the <see cref="DeviceException"/> a kernel chip throws when its
+    /// line's file stops working (ENODEV: the chip was unbound or unplugged). Requesting the line still succeeds.
+    /// </summary>
+    public void FailInput(int offset, bool failed = true)
+    {
+        lock (_gate) Line(offset).ReadsFail = failed;
+    }
+
+    /// <summary>
     /// Calls <paramref name="respond"/>(startNs, endNs) when output <paramref name="offset"/> ends a pulse at
     /// <paramref name="level"/> that lasted at least <paramref name="minWidthNs"/> (e.g. a trigger held high ≥ 10 µs then
     /// dropped). The responder typically scripts inputs relative to endNs.
@@ -304,6 +315,7 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
         lock (_gate)
         {
             if (!ReferenceEquals(_lines[input.Offset].Input, input)) throw new ObjectDisposedException($"{Name} line {input.Offset}");
+            ThrowIfReadsFail(input.Offset, "read gpio_v2_line_event");
             if (input.Edges == GpioEdges.None)
                 throw new InvalidOperationException($"{Name} line {input.Offset} was requested without edge detection (GpioInputOptions.Edges = None)");
             bool forever = timeout == Timeout.InfiniteTimeSpan;
@@ -321,6 +333,11 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
         }
     }
 
+    private void ThrowIfReadsFail(int offset, string operation)
+    {
+        if (_lines[offset].ReadsFail) throw new DeviceException($"{Name} line {offset}: {operation} failed: No such device (errno 19)");
+    }
+
     private static long ToNs(TimeSpan t)
     {
         if (t < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(t), t, "a duration on the virtual clock must not be negative");
@@ -330,6 +347,7 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
     private sealed class LineState
     {
         public bool Physical;
+        public bool ReadsFail;
         public SimulatedInput? Input;
         public SimulatedOutput? Output;
         public string Consumer = "";
@@ -395,6 +413,7 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
         {
             lock (chip._gate)
             {
+                chip.ThrowIfReadsFail(offset, "GPIO_V2_LINE_GET_VALUES");
                 bool physical = DebounceNs > 0 ? Reported : chip._lines[offset].Physical;
                 return physical ^ options.ActiveLow;
             }

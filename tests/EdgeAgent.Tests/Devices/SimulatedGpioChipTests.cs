@@ -25,6 +25,26 @@ public class SimulatedGpioChipTests
     }
 
     [Fact]
+    public void A_failed_input_throws_on_every_read_like_an_unplugged_chip_until_the_failure_is_cleared()
+    {
+        using var chip = new SimulatedGpioChip();
+        long t0 = chip.NowNs;
+        using var input = chip.RequestInput(5, BothEdges, "test");
+        chip.ScriptInput(5, (t0 + 100 * Us, true));
+        chip.FailInput(5);
+
+        var e = Assert.Throws<DeviceException>(() => input.TryReadEdge(TimeSpan.FromMilliseconds(1), out _));
+        Assert.Equal("gpio-sim line 5: read gpio_v2_line_event failed: No such device (errno 19)", e.Message);
+        Assert.Contains("No such device (errno 19)", Assert.Throws<DeviceException>(() => input.Read()).Message);
+        Assert.Equal(t0, chip.NowNs); // a failed read does not move the clock
+
+        chip.FailInput(5, failed: false);
+        Assert.True(input.TryReadEdge(TimeSpan.FromMilliseconds(1), out var rise));
+        Assert.Equal(t0 + 100 * Us, rise.TimestampNs);
+        Assert.True(input.Read());
+    }
+
+    [Fact]
     public void Waiting_past_the_last_change_advances_the_clock_by_the_timeout_and_returns_false()
     {
         using var chip = new SimulatedGpioChip();

@@ -287,6 +287,78 @@ public sealed class InspectionServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task An_encoder_whose_reader_fails_on_a_board_ends_the_run_as_gpio_lost_and_the_chip_is_reopened()
+    {
+        const int EncoderLine = 22;
+        var parts = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
+        using (var image = new ImageBuffer(64, 48, PixelFormat.Rgb24)) ImageCodec.Save(Path.Combine(parts, "part.jpg"), image);
+        var config = LineConfig(wiring: $"\"encoder\": {EncoderLine},");
+        int opened = 0;
+        var reopening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var repaired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var chips = new ConcurrentQueue<SimulatedGpioChip>();
+        IGpioChip Open(string path)
+        {
+            var chip = new SimulatedGpioChip();
+            chips.Enqueue(chip);
+            if (Interlocked.Increment(ref opened) == 1) chip.FailInput(EncoderLine); // the encoder's reads fail once the line runs
+            else
+            {
+                // The reopen comes after the lost run: hold it until the test has looked at the health.
+                reopening.TrySetResult();
+                repaired.Task.Wait(Wait);
+            }
+            return new PolledGpioChip(chip);
+        }
+        var log = new ListLogger();
+        await using var service = new InspectionService(config, null, new MetricsRegistry(), log, Open, new FailingFirstInspector());
+        int runs = 0;
+        var runningAgain = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.Running += () => { if (Interlocked.Increment(ref runs) == 2) runningAgain.TrySetResult(); };
+        service.Load();
+        using var stop = new CancellationTokenSource();
+        var run = service.RunAsync(stop.Token);
+
+        await reopening.Task.WaitAsync(Wait);
+        Assert.Equal(InspectionServiceState.WaitingForDevices, service.State);
+        const string Error = "encoder (line 22) no longer read: gpio-sim line 22: read gpio_v2_line_event failed: No such device (errno 19)";
+        var problem = Assert.Single(service.Problems());
+        Assert.Equal($"inspection line1: GPIO /dev/gpiochip-sim: {Error}", problem);
+        var warnings = log.At(Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains(warnings, m => m.Contains($"GPIO lost while running: {Error}; reopening", StringComparison.Ordinal));
+        Assert.True(chips.TryPeek(out var first) && !first.IsRequested(Reject) && !first.IsRequested(EncoderLine), "the lost run released its lines");
+
+        repaired.SetResult();
+        await runningAgain.Task.WaitAsync(Wait);
+        Assert.Equal(InspectionServiceState.Running, service.State);
+        Assert.Empty(service.Problems());
+        var second = chips.Last();
+        Assert.True(second.IsRequested(EncoderLine) && second.IsRequested(Reject));
+        stop.Cancel();
+        await run.WaitAsync(Wait);
+        Assert.Equal(InspectionServiceState.Stopped, service.State);
+        Assert.Empty(service.Problems());
+        Assert.Equal(2, Volatile.Read(ref opened)); // stopping is not a lost run: nothing reopened
+        Assert.False(second.IsRequested(EncoderLine), "the encoder line is released on stop");
+    }
+
+    /// <summary>
+    /// A simulated chip seen as a board's chip: it does not hand edges to callbacks (<see cref="IGpioEdgeNotifier"/>),
+    /// so the service reads the encoder and the button on threads of their own, as with the kernel's chip.
+    /// </summary>
+    private sealed class PolledGpioChip(SimulatedGpioChip chip) : IGpioChip, IGpioClock
+    {
+        public string Name => chip.Name;
+        public int LineCount => chip.LineCount;
+        public long NowNs => chip.NowNs;
+        public IGpioOutput RequestOutput(int offset, bool initialValue, string consumer) => chip.RequestOutput(offset, initialValue, consumer);
+        public IGpioInput RequestInput(int offset, GpioInputOptions options, string consumer) => chip.RequestInput(offset, options, consumer);
+        public void WaitUntil(long ns) => chip.WaitUntil(ns);
+        public IDisposable Schedule(long atNs, Action action) => chip.Schedule(atNs, action);
+        public void Dispose() => chip.Dispose();
+    }
+
+    [Fact]
     public async Task A_missing_gpio_chip_is_reported_by_name_and_retried_until_it_appears()
     {
         CopyParts(1);
