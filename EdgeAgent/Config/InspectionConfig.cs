@@ -23,7 +23,6 @@ public sealed record InspectionGpioConfig(
     int? Acknowledge = null, bool AcknowledgeActiveLow = true, TimeSpan? AcknowledgeDebounce = null,
     bool EncoderActiveLow = false, GpioBias EncoderBias = GpioBias.AsIs, TimeSpan EncoderDebounce = default)
 {
-
     /// <summary>The acknowledge button's debounce when none is configured.</summary>
     public static readonly TimeSpan DefaultAcknowledgeDebounce = TimeSpan.FromMilliseconds(20);
 
