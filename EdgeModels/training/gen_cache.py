@@ -1,4 +1,5 @@
-"""Render a synthetic set into cache/<name>.npy (uint8 N x 320 x 320 x 3) + cache/<name>.json (boxes).
+"""Render a synthetic set into cache/<name>.npy (uint8 N x 320 x 320 x 3) + cache/<name>.json (boxes, and each
+box's visible contrast, see synth._contrast).
 
 usage: gen_cache.py --seed 1 --count 5000 --name train [--workers 2]
 """
@@ -15,7 +16,9 @@ import synth
 
 def _one(args):
     seed, i = args
-    return synth.sample(seed, i, jpeg=True)
+    info = {}
+    im, boxes = synth.sample(seed, i, jpeg=True, info=info)
+    return im, boxes, info["contrast"]
 
 
 def main():
@@ -31,20 +34,27 @@ def main():
     meta = os.path.join(a.out, f"{a.name}.json")
     if os.path.exists(meta):
         m = json.load(open(meta))
-        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 3:
+        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 4:
             print(f"cache {npy} up to date")
             return
-    arr = np.lib.format.open_memmap(npy, mode="w+", dtype=np.uint8, shape=(a.count, synth.SIZE, synth.SIZE, 3))
-    labels = []
+    # Written beside and renamed into place: a training run may have the old file mapped, and truncating it
+    # under that run would hand it zeroed images.
+    tmp_npy, tmp_meta = npy + ".partial", meta + ".partial"
+    arr = np.lib.format.open_memmap(tmp_npy, mode="w+", dtype=np.uint8, shape=(a.count, synth.SIZE, synth.SIZE, 3))
+    labels, contrast = [], []
     t0 = time.time()
     with Pool(a.workers) as pool:
-        for i, (im, boxes) in enumerate(pool.imap(_one, [(a.seed, i) for i in range(a.count)], chunksize=16)):
+        for i, (im, boxes, con) in enumerate(pool.imap(_one, [(a.seed, i) for i in range(a.count)], chunksize=16)):
             arr[i] = im
             labels.append(boxes)
+            contrast.append(con)
             if (i + 1) % 500 == 0:
                 print(f"  {a.name}: {i + 1}/{a.count} images, {time.time() - t0:.0f}s", flush=True)
     arr.flush()
-    json.dump({"seed": a.seed, "count": a.count, "version": 3, "labels": labels}, open(meta, "w"))
+    del arr
+    json.dump({"seed": a.seed, "count": a.count, "version": 4, "labels": labels, "contrast": contrast}, open(tmp_meta, "w"))
+    os.replace(tmp_npy, npy)
+    os.replace(tmp_meta, meta)
     n = sum(len(b) for b in labels)
     print(f"cache {npy}: {a.count} images, {n} boxes, {time.time() - t0:.0f}s")
 

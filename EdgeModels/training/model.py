@@ -73,8 +73,12 @@ class Head(nn.Module):
         return self.box(x), self.cls(x)
 
 
+DEFAULT_WIDTHS = (12, 24, 40, 80, 128)
+DEFAULT_HEAD = 32
+
+
 class Detector(nn.Module):
-    def __init__(self, nc=4, w=(12, 24, 40, 80, 128), hc=32):
+    def __init__(self, nc=4, w=DEFAULT_WIDTHS, hc=DEFAULT_HEAD):
         super().__init__()
         self.nc = nc
         self.strides = STRIDES
@@ -167,8 +171,10 @@ def fuse_conv_bn(model):
 def load_checkpoint(path, fused=False):
     """A Detector with the weights of a best.pt/last.pt; `fused`: BatchNorm folded, eval mode and the export
     (decoded YOLOv8 layout) output, as export_onnx.py and quantize_qdq.py need it."""
-    m = Detector()
-    m.load_state_dict(torch.load(path, map_location="cpu")["model"])
+    ck = torch.load(path, map_location="cpu")
+    arch = ck.get("arch", {})
+    m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD))
+    m.load_state_dict(ck["model"])
     if fused:
         m.eval()
         fuse_conv_bn(m)

@@ -20,7 +20,7 @@ import torch
 
 import synth
 from detlib import compute_loss, map50, postprocess
-from model import Detector, STRIDES, load_checkpoint
+from model import DEFAULT_HEAD, DEFAULT_WIDTHS, Detector, STRIDES, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -34,12 +34,19 @@ def log(msg, fh=None):
 
 
 class Crops:
-    def __init__(self, images, labels, crop, seed, class_weights=None):
+    def __init__(self, images, labels, crop, seed, class_weights=None, contrast=None, faint=(1.0, {})):
         self.images, self.labels, self.crop = images, labels, crop
         self.rng = np.random.default_rng(seed)
-        # Image sampling weights: an image counts as much as the heaviest class weight among its boxes (1 by default).
+        # Box weights: the box's class weight (1 by default), times faint[0] when its visible contrast is below
+        # faint[1][class] (faint scratches and spots near the visibility floor are the ones the detector missed on
+        # the validation set). An image is sampled as
+        # often as its heaviest box says; crops centre on its boxes in proportion to their weights.
         self.class_weights = class_weights or {}
-        w = np.array([max([1.0] + [self.class_weights.get(k, 1.0) for k, _ in boxes]) for boxes in labels])
+        fw, fc = faint
+        con = contrast or [[1.0] * len(b) for b in labels]
+        self.box_w = [np.array([self.class_weights.get(k, 1.0) * (fw if c < fc.get(k, 0.0) else 1.0) for (k, _), c in zip(boxes, cs)])
+                      for boxes, cs in zip(labels, con)]
+        w = np.array([max([1.0] + bw.tolist()) for bw in self.box_w])
         self.p = w / w.sum()
 
     def one(self, idx):
@@ -50,7 +57,7 @@ class Crops:
             x0 = y0 = 0
         elif boxes and rng.random() < 0.75:
             # centre on a box, the weighted classes' boxes proportionally more often
-            bw = np.array([self.class_weights.get(k, 1.0) for k, _ in boxes])
+            bw = self.box_w[idx]
             k, b = boxes[int(rng.choice(len(boxes), p=bw / bw.sum()))]
             cx, cy = (b[0] + b[2]) / 2 + rng.uniform(-c * 0.35, c * 0.35), (b[1] + b[3]) / 2 + rng.uniform(-c * 0.35, c * 0.35)
             x0, y0 = int(np.clip(cx - c / 2, 0, S - c)), int(np.clip(cy - c / 2, 0, S - c))
@@ -126,6 +133,7 @@ def load_heldout(d):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=os.path.join(HERE, "cache"))
+    ap.add_argument("--train-set", default="train", help="cache/NAME.npy + NAME.json written by gen_cache.py --name NAME")
     ap.add_argument("--heldout", default=os.path.join(HERE, "..", "..", "models", "defect", "heldout"))
     ap.add_argument("--out", default=os.path.join(HERE, "runs", "defect"))
     ap.add_argument("--minutes", type=float, default=45.0)
@@ -140,7 +148,13 @@ def main():
     ap.add_argument("--init", default="", help="start from these weights (a best.pt/last.pt), e.g. to fine-tune")
     ap.add_argument("--class-weight", nargs="*", default=[], metavar="CLASS=W",
                     help="sample images with this class W times as often, and centre crops on its boxes W times as often")
+    ap.add_argument("--faint-weight", type=float, default=1.0, metavar="W",
+                    help="sample defects fainter than --faint-below W times as often (needs a cache with contrast)")
+    ap.add_argument("--faint-below", nargs="*", default=["scratch=0.2", "spot=0.2"], metavar="CLASS=C",
+                    help="per class, the visible contrast (synth._contrast) below which a defect counts as faint")
     ap.add_argument("--eval-n", type=int, default=48)
+    ap.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)), help="channel widths of the five stages")
+    ap.add_argument("--head", type=int, default=DEFAULT_HEAD, help="channels of the box and class heads")
     ap.add_argument("--bn-recal", action="store_true",
                     help="re-estimate BatchNorm statistics on full 320 px images after training (off: it lowered "
                          "held-out mAP@0.5 from 0.895 to 0.853 in the committed run)")
@@ -150,8 +164,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     fh = open(os.path.join(a.out, "train.log"), "a")
 
-    images = np.load(os.path.join(a.cache, "train.npy"), mmap_mode="r")
-    meta = json.load(open(os.path.join(a.cache, "train.json")))
+    images = np.load(os.path.join(a.cache, a.train_set + ".npy"), mmap_mode="r")
+    meta = json.load(open(os.path.join(a.cache, a.train_set + ".json")))
     labels = meta["labels"]
     log(f"train set: {len(images)} images (seed {meta['seed']}), {sum(len(l) for l in labels)} boxes", fh)
     ho_ims, ho_gts = load_heldout(a.heldout)
@@ -160,7 +174,9 @@ def main():
     va_ims, va_gts = load_heldout(a.val) if a.val else (ho_ims, ho_gts)
     log(f"progress evaluated on: {a.val or a.heldout}", fh)
 
-    model = load_checkpoint(a.init) if a.init else Detector()
+    model = load_checkpoint(a.init) if a.init else Detector(w=tuple(int(v) for v in a.widths.split(",")), hc=a.head)
+    arch = {"w": [m.out_channels for m in (model.stem.conv, model.s2[0].conv, model.s3[0].conv, model.s4[0].conv, model.s5[0].conv)],
+            "hc": model.heads[0].box[0].conv.out_channels}
     if a.init:
         log(f"initialised from {a.init}", fh)
     nparam = sum(p.numel() for p in model.parameters())
@@ -173,7 +189,13 @@ def main():
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.999))
     weights = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.class_weight)}
-    data = Crops(images, labels, a.crop, a.seed + 1, weights)
+    if a.faint_weight != 1.0 and "contrast" not in meta:
+        raise SystemExit(f"--faint-weight needs each box's contrast: re-render {a.train_set} with this gen_cache.py")
+    faint = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.faint_below)}
+    data = Crops(images, labels, a.crop, a.seed + 1, weights, meta.get("contrast"), (a.faint_weight, faint))
+    if a.faint_weight != 1.0:
+        nf = sum(1 for bx, cs in zip(labels, meta["contrast"]) if any(c < faint.get(k, 0.0) for (k, _), c in zip(bx, cs)))
+        log(f"faint defects ({' '.join(a.faint_below)}) sampled {a.faint_weight}x: in {nf} images", fh)
     warm = 60
     t0 = time.time()
     budget = a.minutes * 60
@@ -217,7 +239,7 @@ def main():
         if it % a.eval_every == 0:
             m, aps = evaluate(ema, va_ims[:a.eval_n], va_gts[:a.eval_n])
             log(f"  eval (EMA, first {a.eval_n} {'validation' if a.val else 'held-out'}) mAP@0.5 {m:.3f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
-            torch.save({"model": ema.state_dict(), "iter": it}, os.path.join(a.out, "last.pt"))
+            torch.save({"model": ema.state_dict(), "arch": arch, "iter": it}, os.path.join(a.out, "last.pt"))
     train_s = time.time() - t0
     log(f"training done: {it} iterations, {it * a.batch} crops of {a.crop}px, {train_s / 60:.1f} min", fh)
 
@@ -228,7 +250,7 @@ def main():
     fin_ims, fin_gts, fin_name = (va_ims, va_gts, "validation") if a.val else (ho_ims, ho_gts, "held-out")
     m, aps = evaluate(ema, fin_ims, fin_gts)
     log(f"FINAL {fin_name} ({len(fin_ims)} images) mAP@0.5 {m:.4f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
-    torch.save({"model": ema.state_dict(), "iter": it, "train_minutes": train_s / 60, "map50": m,
+    torch.save({"model": ema.state_dict(), "arch": arch, "iter": it, "train_minutes": train_s / 60, "map50": m,
                 "aps": {synth.NAMES[c]: v for c, v in aps.items()}, "args": vars(a), "params": nparam},
                os.path.join(a.out, "best.pt"))
     json.dump({"iters": it, "batch": a.batch, "crop": a.crop, "train_minutes": round(train_s / 60, 1), "map50": m,
