@@ -666,7 +666,7 @@ public sealed partial class InspectionService : IAsyncDisposable
             (_subscription, _stop, _thread) = (subscription, stop, thread);
 
         public static InputFeed Start(IGpioChip chip, int? line, Action<GpioEdgeEvent> onEdge, Action<CancellationToken> read,
-            string threadName, ThreadPriority priority, Action<string> stopped, InputFailure lost, string what)
+            string threadName, ThreadPriority priority, Action<string> stopped, InputFailure lost, string what, bool isEncoder)
         {
             if (line is not { } offset) return None;
             if (chip is IGpioEdgeNotifier notifier) return new InputFeed(notifier.OnInputEdge(offset, onEdge), null, null);
@@ -677,7 +677,7 @@ public sealed partial class InspectionService : IAsyncDisposable
                 catch (Exception e) when (e is DeviceException or ObjectDisposedException or IOException)
                 {
                     stopped(e.Message);
-                    lost.Report(what, $"{what} (line {offset}) no longer read: {e.Message}");
+                    lost.Report($"{what} (line {offset}) no longer read: {e.Message}", isEncoder);
                 }
             }) { IsBackground = true, Name = threadName, Priority = priority };
             thread.Start();
@@ -687,13 +687,13 @@ public sealed partial class InspectionService : IAsyncDisposable
         /// <summary>The encoder's edges: <see cref="Encoder.OnEdge"/> on the simulator, <see cref="Encoder.Run"/> on a board.</summary>
         public static InputFeed Encoder(Encoder? encoder, IGpioChip chip, InputFailure lost, ILogger log, string line) =>
             encoder is null ? None : Start(chip, encoder.Line, e => encoder.OnEdge(e), encoder.Run, $"encoder {line}", ThreadPriority.AboveNormal,
-                error => Log.EncoderStopped(log, line, error), lost, "encoder");
+                error => Log.EncoderStopped(log, line, error), lost, "encoder", isEncoder: true);
 
         /// <summary>The acknowledge button's presses (logical rising edges).</summary>
         public static InputFeed Button(DigitalInput? button, IGpioChip chip, Action pressed, InputFailure lost, ILogger log, string line) =>
             button is null ? None : Start(chip, button.Line, e => { if (e.Edge == GpioEdges.Rising) pressed(); },
                 ct => { while (!ct.IsCancellationRequested) if (button.TryWaitForPress(TimeSpan.FromMilliseconds(100))) pressed(); },
-                $"acknowledge {line}", ThreadPriority.Normal, error => Log.ButtonStopped(log, line, error), lost, "acknowledge button");
+                $"acknowledge {line}", ThreadPriority.Normal, error => Log.ButtonStopped(log, line, error), lost, "acknowledge button", isEncoder: false);
 
         public void Dispose()
         {
@@ -720,9 +720,9 @@ public sealed partial class InspectionService : IAsyncDisposable
         /// <summary>Whether the encoder's reader failed (its count no longer moves).</summary>
         public bool EncoderFailed => _encoder;
 
-        public void Report(string input, string error)
+        public void Report(string error, bool encoder)
         {
-            if (input == "encoder") _encoder = true;
+            if (encoder) _encoder = true;
             if (Interlocked.CompareExchange(ref _error, error, null) is not null) return;
             try { _cts.Cancel(); }
             catch (ObjectDisposedException) { } // the reader outlived its run (its join timed out): nothing left to end

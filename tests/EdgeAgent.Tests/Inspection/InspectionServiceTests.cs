@@ -227,6 +227,14 @@ public sealed class InspectionServiceTests : IDisposable
             collector.On(defectTopic).Select(e => e.GetProperty("part").GetInt64()).Distinct().Order());
     }
 
+    /// <summary>A parts folder holding one blank image, for tests whose model stand-in ignores the picture.</summary>
+    private void WriteBlankPart()
+    {
+        var parts = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
+        using var image = new ImageBuffer(64, 48, PixelFormat.Rgb24);
+        ImageCodec.Save(Path.Combine(parts, "part.jpg"), image);
+    }
+
     /// <summary>A model stand-in whose first part fails (a detection fault), later parts are good.</summary>
     private sealed class FailingFirstInspector : IPartInspector
     {
@@ -240,8 +248,7 @@ public sealed class InspectionServiceTests : IDisposable
     public async Task The_acknowledge_button_clears_a_red_light_and_a_press_without_a_fault_changes_nothing()
     {
         const int Ack = 26;
-        var parts = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
-        using (var image = new ImageBuffer(64, 48, PixelFormat.Rgb24)) ImageCodec.Save(Path.Combine(parts, "part.jpg"), image);
+        WriteBlankPart();
         var config = LineConfig(wiring: $"\"acknowledge\": {Ack},");
         Assert.Equal((Ack, true), (config.Gpio.Acknowledge, config.Gpio.AcknowledgeActiveLow));
 
@@ -290,8 +297,7 @@ public sealed class InspectionServiceTests : IDisposable
     public async Task An_encoder_whose_reader_fails_on_a_board_ends_the_run_as_gpio_lost_and_the_chip_is_reopened()
     {
         const int EncoderLine = 22;
-        var parts = Directory.CreateDirectory(Path.Combine(_dir, "parts")).FullName;
-        using (var image = new ImageBuffer(64, 48, PixelFormat.Rgb24)) ImageCodec.Save(Path.Combine(parts, "part.jpg"), image);
+        WriteBlankPart();
         var config = LineConfig(wiring: $"\"encoder\": {EncoderLine},");
         int opened = 0;
         var reopening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
