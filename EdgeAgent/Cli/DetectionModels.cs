@@ -1,4 +1,8 @@
+using System.Globalization;
+using Edge.Agent.Inspection;
 using Edge.Models.Detection;
+using Edge.Models.Onnx;
+using Microsoft.Extensions.Logging;
 
 namespace Edge.Agent.Cli;
 
@@ -27,4 +31,35 @@ internal static class DetectionModels
         if (set.Images.Count == 0) throw new InvalidDataException($"{folder}/labels.json lists no images");
         return set;
     }
+
+    /// <summary>
+    /// Loads a detector for an inspection line: the model's recommended per-class scores (its <c>min_score</c> metadata)
+    /// fill in what <paramref name="configured"/> leaves open (<see cref="InspectionOptions.WithModelMinScores"/>), and the
+    /// detector keeps every candidate at or above the lowest score any class needs. Returns the detector and those options.
+    /// </summary>
+    public static (ObjectDetector Detector, InspectionOptions Options) LoadForRules(string path, InspectionOptions configured, int threads, ILogger? logger)
+    {
+        var session = OnnxSessionConfig.Default with { IntraOpThreads = threads };
+        var model = OnnxModel.Load(path, session, logger);
+        try
+        {
+            var options = configured.WithModelMinScores(ObjectDetector.ReadRecommendedMinScores(model));
+            var detector = new ObjectDetector(model, new DetectionOptions
+            {
+                Confidence = Math.Min(DetectionOptions.Default.Confidence, options.LowestMinScore),
+                Session = session,
+            });
+            return (detector, options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The lowest score each class needs under <paramref name="options"/>, e.g. <c>scratch 0.2, dent 0.25</c>.</summary>
+    public static string DescribeScores(InspectionOptions options, IReadOnlyList<string> labels) =>
+        string.Join(", ", labels.Select(c => string.Create(CultureInfo.InvariantCulture,
+            $"{c} {(options.MinScoreByClass is { } b && b.TryGetValue(c, out var v) ? v : options.MinScore ?? InspectionOptions.DefaultMinScore):0.###}")));
 }

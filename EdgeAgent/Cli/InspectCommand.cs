@@ -30,7 +30,8 @@ internal static class InspectCommand
           --heldout DIR         the part images with labels.json (default: heldout/ beside the model)
           --speed M/S           belt speed (default 0.5); parts every 0.25 m ± 30 %, actuator 0.25 m downstream
           --late-policy P       reject (default) or pass: what a decision that misses its deadline does
-          --min-score S         lowest score that makes a detection a defect (default 0.25, as edge detect)
+          --min-score S         lowest score that makes a detection a defect, for every class (default: the model's
+                                recommended score per class, its min_score metadata; 0.25 for a model without one)
           --seed S              part order and spacing (default 1)
           --snapshots DIR       keep JPEG snapshots of defective parts there (default: none)
           --threads N           ONNX Runtime intra-op threads (default: one per core)
@@ -55,7 +56,7 @@ internal static class InspectCommand
             "pass" => FailSafePolicy.PassAndAlert,
             var other => throw new UsageException($"--late-policy must be reject or pass, given '{other}'"),
         };
-        float minScore = cl.Float("min-score", 0.25f, 0.001f, 1f);
+        float? minScore = cl.Value("min-score") is null ? null : cl.Float("min-score", InspectionOptions.DefaultMinScore, 0.001f, 1f);
         int seed = cl.Int("seed", 1, 0, int.MaxValue);
         var snapshotDir = cl.Value("snapshots");
         int threads = cl.Int("threads", 0, 0, 256);
@@ -79,12 +80,9 @@ internal static class InspectCommand
         };
         options.Validate();
 
-        var detectionOptions = new DetectionOptions
-        {
-            Confidence = Math.Min(DetectionOptions.Default.Confidence, minScore),
-            Session = OnnxSessionConfig.Default with { IntraOpThreads = threads },
-        };
-        using var detector = ObjectDetector.Load(modelPath, detectionOptions, new StderrLogger(stderr));
+        var (detector, effective) = DetectionModels.LoadForRules(modelPath, options, threads, new StderrLogger(stderr));
+        using var _detector = detector;
+        options = effective;
         detector.Warmup();
         var set = DetectionModels.Heldout(heldoutDir, modelPath, detector.Labels.Names);
         var jpegs = set.Images.Select(i => File.ReadAllBytes(set.PathOf(i))).ToArray();
@@ -120,6 +118,7 @@ internal static class InspectCommand
         stdout.WriteLine($"edge inspect --sim: {partCount} parts from {set.Images.Count} held-out images, model {Path.GetFileName(modelPath)}, belt {speed} m/s, "
                          + $"reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                          + $"decision deadline trigger + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {policy}, seed {seed}");
+        stdout.WriteLine(ScoresLine(options, detector, minScore));
         long a0 = GC.GetAllocatedBytesForCurrentThread();
         var wall = Stopwatch.StartNew();
         var report = ConveyorSimulation.Run(chip, line, eye, parts, conveyor);
@@ -184,6 +183,7 @@ internal static class InspectCommand
                              + $"({camera.PixelsPerFrame} px/frame, {camera.FramesPerPart} frames in view, a frame every {camera.FramePeriod.TotalMilliseconds:0.#} ms), decision line x = {w}, "
                              + $"model {Path.GetFileName(modelPath)}, reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms after the crossing, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                              + $"deadline crossing + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {options.LatePolicy}");
+            stdout.WriteLine(ScoresLine(options, detector, options.MinScore));
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             var wall = Stopwatch.StartNew();
             var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) =>
@@ -259,4 +259,8 @@ internal static class InspectCommand
         int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
     }
+
+    private static string ScoresLine(InspectionOptions options, ObjectDetector detector, float? given) =>
+        $"lowest scores that count: {DetectionModels.DescribeScores(options, detector.Labels.Names)} "
+        + (given is not null ? "(--min-score)" : detector.RecommendedMinScores is not null ? "(the model's recommendation, its min_score metadata)" : "(the default)");
 }

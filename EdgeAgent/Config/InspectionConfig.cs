@@ -216,7 +216,7 @@ public sealed partial record AgentConfig
     private static InspectionOptions ReadInspectionRules(JsonConfigReader r, InspectionOptions options)
     {
         var classes = r.Strings("classes", minCount: 1);
-        float minScore = (float)r.Double("minScore", options.MinScore, 0, 1);
+        float? minScore = r.Has("minScore") ? (float)r.Double("minScore", 0, 0, 1) : options.MinScore;
         var byClass = r.NumberMap("minScoreByClass", 0, 1);
         float minArea = (float)r.Double("minAreaPx", 0, 0, 1e9);
         var regions = r.NumberTuples("regions", 4, "boxes [x1, y1, x2, y2] in image pixels") ?? [];

@@ -1,3 +1,4 @@
+using Edge.Agent.Cli;
 using Edge.Agent.Config;
 using Edge.Agent.Devices;
 using Edge.Agent.Devices.Linux;
@@ -39,8 +40,10 @@ public static partial class Doctor
         try
         {
             using var detector = ObjectDetector.Load(path, new DetectionOptions { Session = OnnxSessionConfig.Default with { IntraOpThreads = 1 } });
-            _ = new DecisionRules(line.Options, detector.Labels.Names);
-            return new(name, CheckStatus.Ok, $"{path} loads ({new FileInfo(path).Length / 1024} KiB; classes {string.Join(", ", detector.Labels.Names)})");
+            var options = line.Options.WithModelMinScores(detector.RecommendedMinScores);
+            _ = new DecisionRules(options, detector.Labels.Names);
+            return new(name, CheckStatus.Ok, $"{path} loads ({new FileInfo(path).Length / 1024} KiB; classes {string.Join(", ", detector.Labels.Names)}; "
+                                             + $"lowest scores that count: {DetectionModels.DescribeScores(options, detector.Labels.Names)})");
         }
         catch (ArgumentException e)
         {

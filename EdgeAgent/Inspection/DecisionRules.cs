@@ -23,14 +23,14 @@ public sealed class DecisionRules
         Labels = labels;
         _reject = new bool[labels.Count];
         _minScore = new float[labels.Count];
-        _minScore.AsSpan().Fill(options.MinScore);
+        _minScore.AsSpan().Fill(options.MinScore ?? InspectionOptions.DefaultMinScore);
         if (options.RejectClasses is null) _reject.AsSpan().Fill(true);
         else foreach (var name in options.RejectClasses) _reject[IdOf(name, nameof(options.RejectClasses))] = true;
         if (options.MinScoreByClass is not null)
             foreach (var (name, score) in options.MinScoreByClass) _minScore[IdOf(name, nameof(options.MinScoreByClass))] = score;
         _minArea = options.MinAreaPx;
         _regions = [.. options.Regions];
-        LowestScore = _minScore.Length == 0 ? options.MinScore : _minScore.Min();
+        LowestScore = _minScore.Length == 0 ? options.MinScore ?? InspectionOptions.DefaultMinScore : _minScore.Min();
     }
 
     public IReadOnlyList<string> Labels { get; }

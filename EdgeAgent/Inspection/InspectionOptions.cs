@@ -25,11 +25,36 @@ public sealed record InspectionOptions
     /// <summary>Classes that make a part defective; null = every class the model knows.</summary>
     public IReadOnlyList<string>? RejectClasses { get; init; }
 
-    /// <summary>Lowest score for a detection to count, for classes not in <see cref="MinScoreByClass"/>.</summary>
-    public float MinScore { get; init; } = 0.25f;
+    /// <summary>The lowest score that counts when neither the options nor the model say otherwise (as <c>edge detect</c>).</summary>
+    public const float DefaultMinScore = 0.25f;
+
+    /// <summary>
+    /// Lowest score for a detection to count, for classes not in <see cref="MinScoreByClass"/>. Null: the model's
+    /// recommended score for the class where it has one (<see cref="WithModelMinScores"/>), else <see cref="DefaultMinScore"/>.
+    /// </summary>
+    public float? MinScore { get; init; }
 
     /// <summary>Per-class lowest score, by class name.</summary>
     public IReadOnlyDictionary<string, float>? MinScoreByClass { get; init; }
+
+    /// <summary>
+    /// These options with a model's recommended per-class scores (its <c>min_score</c> metadata) filled in. Per class the
+    /// lowest score is: <see cref="MinScoreByClass"/>'s entry, else <see cref="MinScore"/> when set, else the model's,
+    /// else <see cref="DefaultMinScore"/>. So setting <see cref="MinScore"/> overrides the model for every class.
+    /// </summary>
+    public InspectionOptions WithModelMinScores(IReadOnlyDictionary<string, float>? recommended)
+    {
+        if (MinScore is not null || recommended is not { Count: > 0 }) return this;
+        var merged = new Dictionary<string, float>(recommended, StringComparer.Ordinal);
+        if (MinScoreByClass is not null)
+            foreach (var (name, score) in MinScoreByClass) merged[name] = score;
+        return this with { MinScoreByClass = merged };
+    }
+
+    /// <summary>The lowest score any class may need under these options: a detector's own threshold must not be above it.</summary>
+    public float LowestMinScore => MinScoreByClass is { Count: > 0 } byClass
+        ? Math.Min(MinScore ?? DefaultMinScore, byClass.Values.Min())
+        : MinScore ?? DefaultMinScore;
 
     /// <summary>Smallest box area (image px²) that counts; smaller boxes are ignored.</summary>
     public float MinAreaPx { get; init; }
@@ -105,7 +130,7 @@ public sealed record InspectionOptions
     public void Validate()
     {
         Check(!string.IsNullOrEmpty(Line) && Line.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), nameof(Line), Line, "letters, digits, '-', '_'");
-        Check(MinScore is >= 0 and <= 1, nameof(MinScore), MinScore, "0..1");
+        Check(MinScore is null or (>= 0 and <= 1), nameof(MinScore), MinScore, "0..1 (or unset: the model's recommended scores)");
         if (MinScoreByClass is not null)
             foreach (var (name, score) in MinScoreByClass)
                 Check(score is >= 0 and <= 1, nameof(MinScoreByClass), $"{{{name}: {score}}}", "scores 0..1");

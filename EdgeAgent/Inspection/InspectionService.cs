@@ -61,6 +61,8 @@ public sealed partial class InspectionService : IAsyncDisposable
     private readonly MetricsRegistry _metrics;
     private Counter[] _defectsByClass = [];
     private ObjectDetector? _detector;
+    /// <summary>The configured options with the model's recommended scores filled in (<see cref="InspectionOptions.WithModelMinScores"/>) once loaded.</summary>
+    private InspectionOptions _options;
     private IPartInspector? _inspector;
     private IFrameSource? _source;
     private InspectionLine? _line;
@@ -88,6 +90,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         _log = logger;
         _openChip = openChip ?? (path => new LinuxGpioChip(path));
         _inspector = inspector;
+        _options = config.Options;
         var line = ("line", config.Name);
         _parts = metrics.Counter("edge_inspection_parts_total", "Parts inspected (photo-eye triggers that reached a decision or a fault).", line);
         _rejects = metrics.Counter("edge_inspection_rejects_total", "Reject pulses fired (defective parts and fail-safe rejects).", line);
@@ -123,18 +126,12 @@ public sealed partial class InspectionService : IAsyncDisposable
         if (_inspector is null)
         {
             var path = ResolveModel(_config);
-            float lowest = _config.Options.MinScoreByClass is { Count: > 0 } byClass ? Math.Min(_config.Options.MinScore, byClass.Values.Min()) : _config.Options.MinScore;
-            var options = new DetectionOptions
-            {
-                Confidence = Math.Min(DetectionOptions.Default.Confidence, lowest),
-                Session = OnnxSessionConfig.Default with { IntraOpThreads = _config.Threads },
-            };
-            _detector = ObjectDetector.Load(path, options, _log);
+            (_detector, _options) = DetectionModels.LoadForRules(path, _options, _config.Threads, _log);
             _detector.Warmup();
             _inspector = new DetectorInspector(_detector);
-            Log.ModelLoaded(_log, _config.Name, path, string.Join(", ", _detector.Labels.Names));
+            Log.ModelLoaded(_log, _config.Name, path, string.Join(", ", _detector.Labels.Names), DetectionModels.DescribeScores(_options, _detector.Labels.Names));
         }
-        try { _ = new DecisionRules(_config.Options, _inspector.Labels); }
+        try { _ = new DecisionRules(_options, _inspector.Labels); }
         catch (ArgumentException e) { throw new ArgumentException($"{_config.Path}.rules: {e.Message}", e); }
         _defectsByClass = _inspector.Labels.Select(c => _metrics.Counter("edge_inspection_defects_total",
             "Defects counted by the decision rules, by class.", ("line", _config.Name), ("class", c))).ToArray();
@@ -228,14 +225,14 @@ public sealed partial class InspectionService : IAsyncDisposable
         InspectionLine line;
         if (_config.Continuous is { } c)
         {
-            continuous = new ContinuousInspection(_config.Options, devices.Chip, devices.Reject, _inspector!, c.DecisionLineX, c.Locator(),
+            continuous = new ContinuousInspection(_options, devices.Chip, devices.Reject, _inspector!, c.DecisionLineX, c.Locator(),
                 light: devices.Light, sink: _sink, encoder: devices.Encoder, logger: _log, framePeriod: LiveFramePeriod(_config.Camera));
             line = continuous.Line;
         }
         else
         {
-            partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_config.Options));
-            line = new InspectionLine(_config.Options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder,
+            partCamera = new TriggeredSourceCamera(camera, CaptureTimeout(_options));
+            line = new InspectionLine(_options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder,
                 logger: _log);
         }
         line.Inspected += OnInspected;
@@ -251,7 +248,7 @@ public sealed partial class InspectionService : IAsyncDisposable
             _light = devices.Light;
         }
         SetState(InspectionServiceState.Running, null);
-        var timing = _config.Options.UsesEncoder ? $"reject after {_config.Options.RejectAfterCounts} encoder counts" : $"reject delay {_config.Options.RejectDelay.TotalMilliseconds} ms";
+        var timing = _options.UsesEncoder ? $"reject after {_options.RejectAfterCounts} encoder counts" : $"reject delay {_options.RejectDelay.TotalMilliseconds} ms";
         Log.Running(_log, _config.Name, _config.Gpio.Chip, continuous is null ? "photo-eye" : "continuous",
             string.Join(", ", _config.Gpio.Lines().Select(l => $"{l.Role} {l.Offset}")), timing);
         Running?.Invoke();
@@ -290,7 +287,7 @@ public sealed partial class InspectionService : IAsyncDisposable
     private void WatchPhotoEye(Devices devices, InspectionLine line, CancellationToken ct)
     {
         var eye = devices.PhotoEye ?? throw new InvalidOperationException($"{_config.Path}: photo-eye mode without a photo-eye line");
-        long debounceNs = _config.Options.PhotoEyeDebounce.Ticks * 100;
+        long debounceNs = _options.PhotoEyeDebounce.Ticks * 100;
         while (!ct.IsCancellationRequested)
         {
             long waitStarted = Stopwatch.GetTimestamp();
@@ -426,7 +423,7 @@ public sealed partial class InspectionService : IAsyncDisposable
         long last = Volatile.Read(ref _lastTriggerNs);
         if (last != long.MinValue)
         {
-            var o = _config.Options;
+            var o = _options;
             long pulseNs = o.PulseWidth.Ticks * 100 + 1_000_000;
             try
             {
@@ -496,7 +493,7 @@ public sealed partial class InspectionService : IAsyncDisposable
                 {
                     ActiveLow = g.PhotoEyeActiveLow,
                     Bias = g.PhotoEyeActiveLow ? GpioBias.PullUp : GpioBias.PullDown,
-                    Debounce = _config.Options.PhotoEyeDebounce,
+                    Debounce = _options.PhotoEyeDebounce,
                     Consumer = $"edge {_config.Name} photo-eye",
                 });
                 opened.Add(eye);
@@ -733,8 +730,8 @@ public sealed partial class InspectionService : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Inspection {Line}: model {Model} loaded and warmed (classes {Classes})")]
-        public static partial void ModelLoaded(ILogger logger, string line, string model, string classes);
+        [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Inspection {Line}: model {Model} loaded and warmed (classes {Classes}; lowest scores that count: {Scores})")]
+        public static partial void ModelLoaded(ILogger logger, string line, string model, string classes, string scores);
 
         [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Inspection {Line}: running in {Mode} mode on {Chip} (lines: {Wiring}; {Timing})")]
         public static partial void Running(ILogger logger, string line, string chip, string mode, string wiring, string timing);

@@ -31,7 +31,7 @@ public sealed class ObjectDetector : IDisposable
     private bool _disposed;
 
     /// <summary>Wraps a loaded model (and takes ownership of it); works out its layout and labels.</summary>
-    /// <exception cref="InvalidDataException">the model fits no known layout, or its label metadata cannot be read.</exception>
+    /// <exception cref="InvalidDataException">the model fits no known layout, or its label or <c>min_score</c> metadata cannot be read.</exception>
     public ObjectDetector(OnnxModel model, DetectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -39,15 +39,9 @@ public sealed class ObjectDetector : IDisposable
         options.Validate();
         Options = options;
         var name = Path.GetFileName(model.ModelPath);
-        try
-        {
-            Labels = options.Labels is { } given ? new DetectionLabels(given) : DetectionLabels.FromMetadata(model.Metadata) ?? DetectionLabels.Empty;
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidDataException($"{name}: the 'names' metadata cannot be read: {e.Message}", e);
-        }
+        Labels = ResolveLabels(model, options);
         Layout = DetectionLayout.Resolve(name, model.Inputs, model.Outputs, model.Metadata, Labels.Count, options.Kind);
+        RecommendedMinScores = RecommendedScores.FromMetadata(name, model.Metadata, Labels.Names);
         _model = model;
         _thresholds = new ScoreThresholds(options.Confidence, options.ClassConfidence);
         _nms = new NonMaxSuppression { IouThreshold = options.Iou, MaxDetections = options.MaxDetections, ClassAgnostic = options.ClassAgnostic };
@@ -58,6 +52,30 @@ public sealed class ObjectDetector : IDisposable
         _inputs[Layout.ImageInput] = _image;
         if (Layout.ScaleFactorInput >= 0) _inputs[Layout.ScaleFactorInput] = _scaleFactor = new PinnedTensor<float>(2);
         if (Layout.ImShapeInput >= 0) _inputs[Layout.ImShapeInput] = _imShape = new PinnedTensor<float>(2);
+    }
+
+    /// <summary>
+    /// The per-class lowest scores <paramref name="model"/> recommends, read before a detector is made (a caller that
+    /// lets the model's thresholds decide must set <see cref="DetectionOptions.Confidence"/> no higher than the lowest).
+    /// </summary>
+    /// <exception cref="InvalidDataException">the label or <c>min_score</c> metadata cannot be read.</exception>
+    public static IReadOnlyDictionary<string, float>? ReadRecommendedMinScores(OnnxModel model, DetectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var labels = ResolveLabels(model, options ?? DetectionOptions.Default);
+        return RecommendedScores.FromMetadata(Path.GetFileName(model.ModelPath), model.Metadata, labels.Names);
+    }
+
+    private static DetectionLabels ResolveLabels(OnnxModel model, DetectionOptions options)
+    {
+        try
+        {
+            return options.Labels is { } given ? new DetectionLabels(given) : DetectionLabels.FromMetadata(model.Metadata) ?? DetectionLabels.Empty;
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(model.ModelPath)}: the 'names' metadata cannot be read: {e.Message}", e);
+        }
     }
 
     /// <summary>Loads the model at <paramref name="modelPath"/> and wraps it; see <see cref="OnnxModel.Load"/> for the load errors.</summary>
@@ -82,6 +100,9 @@ public sealed class ObjectDetector : IDisposable
     public DetectionLayout Layout { get; }
     public DetectionModelKind Kind => Layout.Kind;
     public DetectionLabels Labels { get; }
+
+    /// <summary>The per-class lowest scores the model recommends (its <c>min_score</c> metadata, <see cref="RecommendedScores"/>), or null.</summary>
+    public IReadOnlyDictionary<string, float>? RecommendedMinScores { get; }
 
     /// <summary>Where an image of this size goes in the model's input.</summary>
     public LetterboxTransform Plan(int width, int height)

@@ -7,6 +7,7 @@ output `output0` float32 [1, 4 + 4, 2000]: cx, cy, w, h (input pixels), then sig
        scratch, dent, spot, missing_hole; 2000 = 40*40 (stride 8) + 20*20 (stride 16) cells
 """
 import argparse
+import json
 import os
 
 import numpy as np
@@ -40,6 +41,18 @@ def metadata(extra=None):
     return md
 
 
+def min_score_metadata(path):
+    """{"min_score": JSON} from operating_point.py's --json file (its "min_score" object), or {} without a file.
+    The runtime reads it as the model's recommended lowest score per class (EdgeModels RecommendedScores)."""
+    if not path:
+        return {}
+    d = json.load(open(path))
+    scores = d.get("min_score", d)
+    if not isinstance(scores, dict) or not all(k in NAMES.values() and 0 <= float(v) <= 1 for k, v in scores.items()):
+        raise SystemExit(f"{path}: expected an object of class name -> score 0..1 (operating_point.py --json), got {scores!r}")
+    return {"min_score": json.dumps({k: round(float(v), 4) for k, v in scores.items()})}
+
+
 def set_metadata(model, md):
     del model.metadata_props[:]
     for k, v in md.items():
@@ -51,6 +64,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=os.path.join(HERE, "runs", "defect", "best.pt"))
     ap.add_argument("--out", default=os.path.join(HERE, "..", "..", "models", "defect", "defect.onnx"))
+    ap.add_argument("--min-score", default="", metavar="FILE",
+                    help="operating_point.py --json output: the per-class scores written to the 'min_score' metadata")
     a = ap.parse_args()
     torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt, fused=True)
@@ -59,7 +74,7 @@ def main():
     torch.onnx.export(m, x, a.out, opset_version=13, input_names=["images"], output_names=["output0"],
                       do_constant_folding=True)
     model = onnx.load(a.out)
-    set_metadata(model, metadata())
+    set_metadata(model, metadata(min_score_metadata(a.min_score)))
     model.producer_name = "edge-training"
     onnx.checker.check_model(model)
     onnx.save(model, a.out)

@@ -24,7 +24,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from export_onnx import metadata, set_metadata
+from export_onnx import metadata, min_score_metadata, set_metadata
 from model import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,7 +64,7 @@ def u8_params(lo, hi):
     return np.float32(scale), np.uint8(zp)
 
 
-def quantize(fp32_path, ranges, out_path):
+def quantize(fp32_path, ranges, out_path, extra=None):
     m = onnx.load(fp32_path)
     g = m.graph
     inits = {t.name: t for t in g.initializer}
@@ -146,7 +146,7 @@ def quantize(fp32_path, ranges, out_path):
     del g.initializer[:]
     g.initializer.extend(keep + new_inits)
     set_metadata(m, metadata({"description": metadata()["description"] + " - INT8 QDQ (u8 activations per tensor, "
-                                                                     "s8 weights per channel)", "quantization": "QDQ"}))
+                                                                     "s8 weights per channel)", "quantization": "QDQ", **(extra or {})}))
     onnx.checker.check_model(m)
     onnx.save(m, out_path)
     return nconv
@@ -160,6 +160,8 @@ def main():
     ap.add_argument("--cache", default=os.path.join(HERE, "cache"))
     ap.add_argument("--calib", type=int, default=128)
     ap.add_argument("--pct", type=float, default=99.999)
+    ap.add_argument("--min-score", default="", metavar="FILE",
+                    help="operating_point.py --json output for the INT8 graph: written to the 'min_score' metadata")
     a = ap.parse_args()
     torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt, fused=True)
@@ -167,7 +169,7 @@ def main():
     idx = np.random.default_rng(123).choice(len(images), a.calib, replace=False)
     ranges = calibrate(m, np.stack([images[i] for i in np.sort(idx)]), a.pct)
     json.dump(ranges, open(os.path.join(os.path.dirname(a.ckpt), "calibration.json"), "w"), indent=0)
-    n = quantize(a.fp32, ranges, a.out)
+    n = quantize(a.fp32, ranges, a.out, min_score_metadata(a.min_score))
     print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB): {n} Conv nodes quantized, calibration {a.calib} images, "
           f"percentile {a.pct}")
 

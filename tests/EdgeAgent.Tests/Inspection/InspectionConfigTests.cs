@@ -70,6 +70,8 @@ public sealed class InspectionConfigTests
         Assert.False(line.Gpio.PhotoEyeActiveLow);
         Assert.Null(line.Gpio.Green);
         Assert.Null(line.Options.RejectClasses);
+        Assert.Null(line.Options.MinScore); // unset: the model's recommended scores, else 0.25
+        Assert.Null(line.Options.MinScoreByClass);
         Assert.Equal(FailSafePolicy.Reject, line.Options.LatePolicy);
         Assert.Equal(TimeSpan.FromMilliseconds(500), line.Options.RejectDelay);
         Assert.Equal("/var/lib/edge/defects/line1".Replace('/', Path.DirectorySeparatorChar), line.Options.SnapshotFolder);

@@ -123,6 +123,40 @@ public sealed class DecisionRulesTests
     }
 
     [Fact]
+    public void The_models_recommended_scores_fill_in_only_what_the_options_leave_open()
+    {
+        var model = new Dictionary<string, float> { ["scratch"] = 0.1f, ["dent"] = 0.6f };
+        static Det D(int id, float score) => new(id, Labels[id], score, 10, 10, 30, 30);
+
+        // Nothing configured: the model's score per class, the default 0.25 for the classes it does not name.
+        var o = new InspectionOptions().WithModelMinScores(model);
+        var rules = new DecisionRules(o, Labels);
+        Assert.True(rules.Counts(D(0, 0.15f)));
+        Assert.False(rules.Counts(D(1, 0.5f)));
+        Assert.True(rules.Counts(D(1, 0.65f)));
+        Assert.True(rules.Counts(D(2, 0.3f)));
+        Assert.False(rules.Counts(D(2, 0.2f)));
+        Assert.Equal(0.1f, rules.LowestScore);
+        Assert.Equal(0.1f, o.LowestMinScore);
+
+        // A class configured by name keeps its own score; the rest still follow the model.
+        rules = new DecisionRules(new InspectionOptions { MinScoreByClass = new Dictionary<string, float> { ["scratch"] = 0.3f } }.WithModelMinScores(model), Labels);
+        Assert.False(rules.Counts(D(0, 0.2f)));
+        Assert.False(rules.Counts(D(1, 0.55f)));
+
+        // minScore set: it overrides the model for every class not named in minScoreByClass.
+        rules = new DecisionRules(new InspectionOptions { MinScore = 0.4f }.WithModelMinScores(model), Labels);
+        Assert.False(rules.Counts(D(0, 0.15f)));
+        Assert.True(rules.Counts(D(1, 0.5f)));
+        Assert.Equal(0.4f, rules.LowestScore);
+
+        // A model without a recommendation changes nothing.
+        var plain = new InspectionOptions();
+        Assert.Same(plain, plain.WithModelMinScores(null));
+        Assert.Equal(InspectionOptions.DefaultMinScore, new DecisionRules(plain, Labels).LowestScore);
+    }
+
+    [Fact]
     public void An_unknown_class_in_the_rules_is_reported_with_the_classes_the_model_knows()
     {
         var e = Assert.Throws<ArgumentException>(() => new DecisionRules(new InspectionOptions { RejectClasses = ["crack"] }, Labels));

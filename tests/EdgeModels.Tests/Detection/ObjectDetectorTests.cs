@@ -44,13 +44,14 @@ public sealed class ObjectDetectorTests : IDisposable
         [10, 10, 4, 4, 0.3f, 0.0f],       // in the top padding only: clipped to a line on the top edge
     ];
 
-    private string YoloV8Model(string names = "{0: 'scratch', 1: 'dent'}", long[]? declaredInput = null)
+    private string YoloV8Model(string names = "{0: 'scratch', 1: 'dent'}", long[]? declaredInput = null, string? minScore = null)
     {
         var b = new OnnxModelBuilder()
             .Input("images", F, declaredInput ?? [1, 3, 640, 640])
             .Output("output0", ChannelsFirst(V8Rows), [1, 6, V8Rows.Length])
             .Metadata("task", "detect");
         if (names.Length > 0) b.Metadata("names", names);
+        if (minScore is not null) b.Metadata("min_score", minScore);
         return b.Save(_dir.File("v8.onnx"));
     }
 
@@ -252,6 +253,35 @@ public sealed class ObjectDetectorTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => ObjectDetector.Load(YoloV8Model(names: "{0: scratch}")));
         Assert.Contains("v8.onnx", e.Message);
         Assert.Contains("names", e.Message);
+    }
+
+    [Fact]
+    public void The_models_recommended_scores_per_class_are_read_from_its_min_score_metadata()
+    {
+        using (var plain = ObjectDetector.Load(YoloV8Model()))
+            Assert.Null(plain.RecommendedMinScores);
+        var path = YoloV8Model(minScore: "{\"dent\": 0.35, \"scratch\": 0.2}");
+        using (var model = OnnxModel.Load(path))
+            Assert.Equal(0.35f, ObjectDetector.ReadRecommendedMinScores(model)!["dent"]);
+        using var detector = ObjectDetector.Load(path);
+        var scores = detector.RecommendedMinScores!;
+        Assert.Equal(2, scores.Count);
+        Assert.Equal(0.2f, scores["scratch"]);
+        Assert.Equal(0.35f, scores["dent"]);
+        Assert.Equal("dent 0.35, scratch 0.2", RecommendedScores.Describe(scores));
+    }
+
+    [Theory]
+    [InlineData("{\"scratch\": 0.2", "not JSON")]
+    [InlineData("[0.2, 0.3]", "expected an object")]
+    [InlineData("{\"crack\": 0.2}", "class 'crack' is not one of the model's (scratch, dent)")]
+    [InlineData("{\"dent\": 1.5}", "dent = 1.5, expected a number 0..1")]
+    [InlineData("{\"dent\": \"high\"}", "dent = \"high\", expected a number 0..1")]
+    public void Unreadable_min_score_metadata_is_refused_naming_the_model_and_the_entry(string minScore, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ObjectDetector.Load(YoloV8Model(minScore: minScore)));
+        Assert.Contains("v8.onnx: metadata 'min_score'", e.Message);
+        Assert.Contains(expected, e.Message);
     }
 
     [Fact]
