@@ -82,6 +82,32 @@ public sealed class Encoder : IDisposable
         }
     }
 
+    /// <summary>
+    /// When count <paramref name="count"/> was or will be reached: its time if it was, else the last edge's time plus
+    /// the remaining counts at the mean period of the last <paramref name="window"/> edges (dead reckoning, for when
+    /// the encoder can no longer be read). False with fewer than two edges, or a count older than the history.
+    /// </summary>
+    public bool TryEstimateTimeOfCount(long count, out long ns, int window = 64)
+    {
+        lock (_gate)
+        {
+            ns = 0;
+            if (count <= _count)
+            {
+                if (count < 1 || count <= _count - _times.Length) return false;
+                ns = _times[(int)(count % _times.Length)];
+                return true;
+            }
+            long span = Math.Min(Math.Min(window, _times.Length - 1), _count - 1);
+            if (span < 1) return false;
+            long lastNs = _times[(int)(_count % _times.Length)];
+            double period = (double)(lastNs - _times[(int)((_count - span) % _times.Length)]) / span;
+            if (!(period > 0)) return false;
+            ns = lastNs + (long)Math.Round((count - _count) * period);
+            return true;
+        }
+    }
+
     /// <summary>Reads the line's edge events and counts them until <paramref name="ct"/> is cancelled (a board's encoder thread).</summary>
     public void Run(CancellationToken ct)
     {

@@ -242,6 +242,13 @@ public sealed partial class InspectionService : IAsyncDisposable
             snapshots.Dropped += OnSnapshotDropped;
             snapshots.WriteFailed += OnSnapshotFailed;
         }
+        // An encoder that stops being read leaves parts between camera and actuator: time them from its last speed.
+        inputLost.OnEncoderLost(() =>
+        {
+            int parts = line.Gate.DeadReckon();
+            long dueMs = ((line.Gate.ReckonedUntilNs ?? devices.Chip.NowNs) - devices.Chip.NowNs) / 1_000_000;
+            Log.DeadReckoning(_log, _config.Name, parts, Math.Max(0, dueMs));
+        });
         lock (_lock)
         {
             _line = line;
@@ -431,8 +438,9 @@ public sealed partial class InspectionService : IAsyncDisposable
                 long settledNs = last + o.RejectDelay.Ticks * 100 + pulseNs;
                 if (o.UsesEncoder && !encoderCounting)
                 {
-                    settledNs = devices.Chip.NowNs;
-                    Log.SettleFailed(_log, _config.Name, "the encoder stopped counting");
+                    // The parts in flight were re-timed from the encoder's last speed (DeadReckon): wait for the last.
+                    long now = devices.Chip.NowNs;
+                    settledNs = line.Gate.ReckonedUntilNs is { } until ? Math.Min(until + pulseNs, now + SettleLimit.Ticks * 100) : now;
                 }
                 else if (o.UsesEncoder && devices.Encoder is { } encoder)
                 {
@@ -709,8 +717,20 @@ public sealed partial class InspectionService : IAsyncDisposable
     private sealed class InputFailure(CancellationToken stop) : IDisposable
     {
         private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        private readonly Lock _lock = new();
         private string? _error;
         private volatile bool _encoder;
+        private Action? _encoderLost;
+
+        /// <summary>Runs <paramref name="action"/> once when the encoder's reader fails (at once if it already has).</summary>
+        public void OnEncoderLost(Action action)
+        {
+            lock (_lock)
+            {
+                if (!_encoder) { _encoderLost = action; return; }
+            }
+            action();
+        }
 
         public CancellationToken Token => _cts.Token;
         public string? Error => Volatile.Read(ref _error);
@@ -719,7 +739,16 @@ public sealed partial class InspectionService : IAsyncDisposable
 
         public void Report(string error, bool encoder)
         {
-            if (encoder) _encoder = true;
+            if (encoder)
+            {
+                Action? lost;
+                lock (_lock)
+                {
+                    lost = _encoder ? null : _encoderLost;
+                    _encoder = true;
+                }
+                lost?.Invoke(); // before the run is ended below, so the parts in flight are re-timed first
+            }
             if (Interlocked.CompareExchange(ref _error, error, null) is not null) return;
             try { _cts.Cancel(); }
             catch (ObjectDisposedException) { } // the reader outlived its run (its join timed out): nothing left to end
@@ -759,6 +788,9 @@ public sealed partial class InspectionService : IAsyncDisposable
 
         [LoggerMessage(EventId = 414, Level = LogLevel.Error, Message = "Inspection {Line}: acknowledge button no longer read: {Error}; the line stops and reopens its GPIO")]
         public static partial void ButtonStopped(ILogger logger, string line, string error);
+
+        [LoggerMessage(EventId = 415, Level = LogLevel.Warning, Message = "Inspection {Line}: encoder lost: {Parts} parts in flight re-timed from its last speed (the last due in {DueMs} ms); a belt that changes speed now moves their rejects")]
+        public static partial void DeadReckoning(ILogger logger, string line, int parts, long dueMs);
 
         [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Inspection {Line} stopped")]
         public static partial void Crashed(ILogger logger, string line, Exception exception);

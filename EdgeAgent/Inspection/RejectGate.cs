@@ -46,9 +46,9 @@ public sealed class RejectGate
     private readonly Slot[] _slots;
     private readonly long _delayNs, _leadNs;
     private readonly TimeSpan _pulseWidth;
-    private readonly Encoder? _encoder;
+    private Encoder? _encoder;     // counting: pulses start at encoder edges
+    private Encoder? _reckoned;    // the encoder stopped being read: parts in flight are timed from its last speed
     private readonly int _counts, _leadCounts;
-    private readonly List<Slot> _due = new(16);
 
     /// <param name="inFlight">Most parts between the photo-eye and the actuator at once (slots kept).</param>
     /// <param name="encoder">The belt encoder; required when <see cref="InspectionOptions.RejectAfterCounts"/> is above 0.</param>
@@ -77,8 +77,11 @@ public sealed class RejectGate
         }
     }
 
-    /// <summary>Whether pulses are timed by encoder counts.</summary>
-    public bool UsesEncoder => _encoder is not null;
+    /// <summary>Whether pulses are timed by encoder counts (also after <see cref="DeadReckon"/>, which estimates their times).</summary>
+    public bool UsesEncoder => _encoder is not null || _reckoned is not null;
+
+    /// <summary>After <see cref="DeadReckon"/>: the latest estimated reject time of a part then in flight (chip clock, ns); else null.</summary>
+    public long? ReckonedUntilNs { get; private set; }
 
     public FailSafePolicy Policy { get; }
 
@@ -95,6 +98,9 @@ public sealed class RejectGate
     /// <exception cref="InvalidOperationException">more parts are in flight than the gate has slots for.</exception>
     public PartTiming Register(long partId, long triggerNs)
     {
+        PartTiming timing;
+        bool started = false;
+        RejectPulse pulse = default;
         lock (_gate)
         {
             var slot = _slots[(int)((ulong)partId % (ulong)_slots.Length)];
@@ -115,15 +121,31 @@ public sealed class RejectGate
                 slot.RejectAtCount = slot.TriggerCount + _counts;
                 slot.DeadlineCount = slot.RejectAtCount - _leadCounts;
                 // The belt may already have run past the deadline (a trigger handed in late).
-                if (encoder.Count >= slot.DeadlineCount) ApplyFailSafe(slot);
-                return new PartTiming(partId, triggerNs, -1, -1, slot.TriggerCount, slot.DeadlineCount, slot.RejectAtCount);
+                timing = new PartTiming(partId, triggerNs, -1, -1, slot.TriggerCount, slot.DeadlineCount, slot.RejectAtCount);
+                if (encoder.Count >= slot.DeadlineCount) started = ApplyFailSafe(slot, out pulse);
             }
-            slot.TriggerCount = slot.DeadlineCount = slot.RejectAtCount = -1;
-            slot.RejectAtNs = triggerNs + _delayNs;
-            slot.DeadlineNs = slot.RejectAtNs - _leadNs;
-            slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
-            return new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs);
+            else if (_reckoned is { } reckoned)
+            {
+                // A trigger handed in after the encoder stopped: its counts from the history, its times estimated.
+                slot.TriggerCount = reckoned.CountAt(triggerNs);
+                slot.RejectAtCount = slot.TriggerCount + _counts;
+                slot.DeadlineCount = slot.RejectAtCount - _leadCounts;
+                Estimate(reckoned, slot);
+                slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
+                timing = new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs, slot.TriggerCount, slot.DeadlineCount, slot.RejectAtCount);
+                ReckonedUntilNs = Math.Max(ReckonedUntilNs ?? 0, slot.RejectAtNs);
+            }
+            else
+            {
+                slot.TriggerCount = slot.DeadlineCount = slot.RejectAtCount = -1;
+                slot.RejectAtNs = triggerNs + _delayNs;
+                slot.DeadlineNs = slot.RejectAtNs - _leadNs;
+                slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
+                timing = new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs);
+            }
         }
+        if (started) PulseStarted?.Invoke(pulse);
+        return timing;
     }
 
     /// <summary>
@@ -134,6 +156,9 @@ public sealed class RejectGate
     /// <exception cref="InvalidOperationException">the part is unknown, or was already decided.</exception>
     public GateOutcome Decide(long partId, bool defective, long decidedAtNs)
     {
+        GateOutcome outcome;
+        bool started = false;
+        RejectPulse pulse = default;
         lock (_gate)
         {
             var slot = _slots[(int)((ulong)partId % (ulong)_slots.Length)];
@@ -141,18 +166,23 @@ public sealed class RejectGate
                 throw new InvalidOperationException($"reject gate: part {partId} was not registered (or its slot was reused)");
             if (slot.Decided) throw new InvalidOperationException($"reject gate: part {partId} was already decided");
             slot.Decided = true;
-            if (!slot.Settled && IsLate(slot, decidedAtNs)) ApplyFailSafe(slot);
-            if (slot.Settled) return slot.Outcome;
-            slot.Cancel();
-            slot.Settled = true;
-            slot.Outcome = defective ? GateOutcome.Rejected : GateOutcome.Passed;
-            if (defective)
+            if (!slot.Settled && IsLate(slot, decidedAtNs)) started = ApplyFailSafe(slot, out pulse);
+            if (!slot.Settled)
             {
-                if (_encoder is null) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
-                else if (_encoder.Count >= slot.RejectAtCount) Fire(slot); // lead 0: decided at the very edge that fires
+                slot.Cancel();
+                slot.Settled = true;
+                slot.Outcome = defective ? GateOutcome.Rejected : GateOutcome.Passed;
+                if (defective)
+                {
+                    if (_encoder is null) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+                    else if (_encoder.Count >= slot.RejectAtCount) started = TryStart(slot, out pulse); // lead 0: decided at the very edge that fires
+                }
             }
-            return slot.Outcome;
+            outcome = slot.Outcome;
         }
+        // Listeners run outside the lock, so a slow one cannot hold up the clock, the encoder or the next decision.
+        if (started) PulseStarted?.Invoke(pulse);
+        return outcome;
     }
 
     private bool IsLate(Slot slot, long decidedAtNs)
@@ -162,64 +192,126 @@ public sealed class RejectGate
         return _encoder.TryGetTimeOfCount(slot.DeadlineCount, out long deadlineNs) && decidedAtNs > deadlineNs;
     }
 
-    private void ApplyFailSafe(Slot slot)
+    /// <summary>Settles a late part by the policy; true when that started its pulse now (encoder timing at or past its edge). Caller holds the lock.</summary>
+    private bool ApplyFailSafe(Slot slot, out RejectPulse pulse)
     {
+        pulse = default;
         slot.Cancel();
         slot.Settled = true;
         LateDecisions++;
-        if (Policy == FailSafePolicy.Reject)
-        {
-            slot.Outcome = GateOutcome.LateRejected;
-            if (_encoder is null) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
-            else if (_encoder.Count >= slot.RejectAtCount) Fire(slot);
-        }
-        else
+        if (Policy != FailSafePolicy.Reject)
         {
             slot.Outcome = GateOutcome.LatePassed;
+            return false;
         }
+        slot.Outcome = GateOutcome.LateRejected;
+        if (_encoder is null)
+        {
+            slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+            return false;
+        }
+        return _encoder.Count >= slot.RejectAtCount && TryStart(slot, out pulse);
     }
 
     private void Deadline(Slot slot)
     {
+        bool started = false;
+        RejectPulse pulse = default;
         lock (_gate)
         {
             // A timer that outlived its part (a recycled slot) finds a later deadline and does nothing.
             if (!slot.InUse || slot.Settled || _chip.NowNs < slot.DeadlineNs) return;
-            ApplyFailSafe(slot);
+            started = ApplyFailSafe(slot, out pulse);
+        }
+        if (started) PulseStarted?.Invoke(pulse);
+    }
+
+    /// <summary>
+    /// The encoder can no longer be read (its reader failed): from now on the parts in flight are timed by the clock,
+    /// each deadline and reject at the time its count would be reached at the encoder's last measured speed
+    /// (<see cref="Encoder.TryEstimateTimeOfCount"/>), so a defective part already past the camera is still rejected
+    /// if the belt keeps its speed. Without a speed to go by (fewer than two edges) they are due at once. Returns how
+    /// many parts were re-timed; <see cref="ReckonedUntilNs"/> says until when the last one may pulse.
+    /// </summary>
+    public int DeadReckon()
+    {
+        lock (_gate)
+        {
+            if (_encoder is not { } encoder) return 0;
+            encoder.Counted -= OnCount;
+            _encoder = null;
+            _reckoned = encoder;
+            long until = _chip.NowNs;
+            int parts = 0;
+            foreach (var slot in _slots)
+            {
+                if (!slot.InUse || slot.Started || (slot.Settled && !slot.RejectsPart)) continue;
+                Estimate(encoder, slot);
+                if (!slot.Settled) slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
+                else slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+                until = Math.Max(until, slot.RejectAtNs);
+                parts++;
+            }
+            ReckonedUntilNs = until;
+            return parts;
         }
     }
+
+    private void Estimate(Encoder encoder, Slot slot)
+    {
+        long now = _chip.NowNs;
+        slot.RejectAtNs = encoder.TryEstimateTimeOfCount(slot.RejectAtCount, out long r) ? r : now;
+        slot.DeadlineNs = encoder.TryEstimateTimeOfCount(slot.DeadlineCount, out long d) ? Math.Min(d, slot.RejectAtNs) : now;
+    }
+
+    // The pulses one encoder edge started, raised after the lock is released; one list per delivering thread.
+    [ThreadStatic] private static List<RejectPulse>? t_started;
 
     // Encoder timing: every count may be a part's deadline or its reject edge. Runs on the thread delivering edges.
     private void OnCount(long count, long timestampNs)
     {
+        var started = t_started ??= new List<RejectPulse>(16);
+        started.Clear();
         lock (_gate)
         {
-            _due.Clear();
+            if (_encoder is null) return; // dead reckoning: an edge that raced DeadReckon
             foreach (var slot in _slots)
             {
                 if (!slot.InUse || slot.Started) continue;
-                if (!slot.Settled && count >= slot.DeadlineCount) ApplyFailSafe(slot);
-                if (slot.Settled && slot.RejectsPart && !slot.Started && count >= slot.RejectAtCount) _due.Add(slot);
+                if (!slot.Settled && count >= slot.DeadlineCount && ApplyFailSafe(slot, out var late))
+                {
+                    started.Add(late);
+                    continue;
+                }
+                if (slot.Settled && slot.RejectsPart && !slot.Started && count >= slot.RejectAtCount && TryStart(slot, out var pulse))
+                    started.Add(pulse);
             }
-            // Fire inside the lock so the due list is not reused meanwhile; the lock is re-entrant.
-            foreach (var slot in _due) Fire(slot);
-            _due.Clear();
         }
+        if (PulseStarted is { } handler)
+            foreach (var pulse in started) handler(pulse);
+        started.Clear();
     }
 
+    // The timer path (delay timing).
     private void Fire(Slot slot)
     {
+        bool started;
         RejectPulse pulse;
-        lock (_gate)
-        {
-            if (!slot.InUse || !slot.Settled || slot.Started || !slot.RejectsPart) return;
-            slot.Started = true;
-            slot.FireTimer = null;
-            _actuator.Pulse(_pulseWidth);
-            Pulses++;
-            pulse = new RejectPulse(slot.PartId, slot.TriggerNs, _chip.NowNs, slot.Outcome);
-        }
-        PulseStarted?.Invoke(pulse);
+        lock (_gate) started = TryStart(slot, out pulse);
+        if (started) PulseStarted?.Invoke(pulse);
+    }
+
+    /// <summary>Starts the slot's pulse unless it is no longer due. Caller holds the lock; the event is the caller's to raise after it.</summary>
+    private bool TryStart(Slot slot, out RejectPulse pulse)
+    {
+        pulse = default;
+        if (!slot.InUse || !slot.Settled || slot.Started || !slot.RejectsPart) return false;
+        slot.Started = true;
+        slot.FireTimer = null;
+        _actuator.Pulse(_pulseWidth);
+        Pulses++;
+        pulse = new RejectPulse(slot.PartId, slot.TriggerNs, _chip.NowNs, slot.Outcome);
+        return true;
     }
 
     private sealed class Slot

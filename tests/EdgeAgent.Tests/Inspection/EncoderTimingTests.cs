@@ -52,6 +52,32 @@ public sealed class EncoderTimingTests
     }
 
     [Fact]
+    public void Pulse_listeners_run_outside_the_gates_lock_so_another_thread_can_register_a_part_meanwhile()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var encoder = new Encoder(chip, EncoderLine);
+        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        using var actuator = new DigitalOutput(chip, RejectLine);
+        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 100, slowEdges: 0);
+        chip.AdvanceTo(edges[0] + Ms / 2);
+        gate.Register(1, chip.NowNs);
+        Assert.Equal(GateOutcome.Rejected, gate.Decide(1, true, chip.NowNs));
+        bool? registeredMeanwhile = null;
+        gate.PulseStarted += p =>
+        {
+            // Inside the gate's lock this would wait for the listener to return: the wait would time out.
+            var other = Task.Run(() => gate.Register(2, p.StartNs));
+            registeredMeanwhile = other.Wait(TimeSpan.FromSeconds(10));
+        };
+
+        chip.AdvanceTo(edges[^1] + Ms); // the 50th edge starts part 1's pulse on this thread
+
+        Assert.Equal(1, gate.Pulses);
+        Assert.True(registeredMeanwhile, "the pulse listener ran while the gate's lock was held");
+    }
+
+    [Fact]
     public void Each_reject_pulse_fires_at_exactly_the_nth_encoder_edge_after_its_trigger_while_the_belt_slows_down()
     {
         using var chip = new SimulatedGpioChip();
@@ -132,6 +158,64 @@ public sealed class EncoderTimingTests
         chip.ScriptPulse(EncoderLine, chip.NowNs + Ms, Ms / 4); // the belt moves on one count
         chip.AdvanceTo(chip.NowNs + 10 * Ms);
         Assert.Single(ConveyorSimulation.Pulses(chip.History(RejectLine)));
+    }
+
+    [Fact]
+    public void The_encoder_estimates_a_future_counts_time_from_its_recent_period()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var encoder = new Encoder(chip, EncoderLine);
+        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        Assert.False(encoder.TryEstimateTimeOfCount(5, out _)); // no edges: no speed
+        var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 100, slowEdges: 10);
+        chip.AdvanceTo(edges[^1] + Ms);
+
+        Assert.True(encoder.TryEstimateTimeOfCount(50, out long past));
+        Assert.Equal(edges[49], past);
+        // The last 10 edges are 4 ms apart: with a window inside them the estimate is exact.
+        Assert.True(encoder.TryEstimateTimeOfCount(115, out long future, window: 8));
+        Assert.Equal(edges[^1] + 5 * 4 * Ms, future);
+    }
+
+    [Fact]
+    public void When_the_encoder_is_lost_the_parts_in_flight_are_rejected_at_its_last_speed()
+    {
+        using var chip = new SimulatedGpioChip();
+        using var encoder = new Encoder(chip, EncoderLine);
+        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        using var actuator = new DigitalOutput(chip, RejectLine);
+        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        var started = new List<RejectPulse>();
+        gate.PulseStarted += started.Add;
+        // The belt runs at 1 kHz for 30 edges, then the encoder's reader fails (no more counts).
+        var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 30, slowEdges: 0);
+        long t1 = edges[0] + Ms / 2, t2 = edges[9] + Ms / 2, t3 = edges[19] + Ms / 2, t4 = edges[24] + Ms / 2;
+        chip.AdvanceTo(t1);
+        gate.Register(1, t1);          // count 1: reject at count 51
+        chip.AdvanceTo(t2);
+        gate.Register(2, t2);          // count 10: reject at 60, decided later
+        chip.AdvanceTo(t3);
+        gate.Register(3, t3);          // count 20: good
+        chip.AdvanceTo(t4);
+        gate.Register(4, t4);          // count 25: defective, decided after the loss
+        chip.AdvanceTo(edges[^1]);
+        Assert.Equal(GateOutcome.Rejected, gate.Decide(1, true, chip.NowNs));
+        Assert.Equal(GateOutcome.Passed, gate.Decide(3, false, chip.NowNs));
+        chip.AdvanceTo(edges[^1] + Ms / 2);
+
+        Assert.Equal(3, gate.DeadReckon()); // parts 1, 2 (undecided) and 4; part 3 is good and settled
+        long last = edges[^1];             // count 30; 1 ms per count from here on
+        Assert.Equal(last + 45 * Ms, gate.ReckonedUntilNs); // part 4: reject at count 75
+        Assert.Equal(0, gate.DeadReckon()); // once
+
+        chip.AdvanceTo(last + 10 * Ms);
+        Assert.Equal(GateOutcome.Rejected, gate.Decide(4, true, chip.NowNs)); // before its estimated deadline (count 70)
+        chip.AdvanceTo(last + 200 * Ms); // part 2 is never decided: its estimated deadline (count 55) applies the fail-safe
+
+        Assert.Equal(new long[] { 1, 2, 4 }, started.Select(p => p.PartId).ToArray());
+        Assert.Equal([last + 21 * Ms, last + 30 * Ms, last + 45 * Ms], started.Select(p => p.StartNs).ToArray());
+        Assert.Equal([GateOutcome.Rejected, GateOutcome.LateRejected, GateOutcome.Rejected], started.Select(p => p.Outcome).ToArray());
+        Assert.Equal(1, gate.LateDecisions);
     }
 
     [Fact]

@@ -332,6 +332,7 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.Equal($"inspection line1: GPIO /dev/gpiochip-sim: {Error}", problem);
         var warnings = log.At(Microsoft.Extensions.Logging.LogLevel.Warning);
         Assert.Contains(warnings, m => m.Contains($"GPIO lost while running: {Error}; reopening", StringComparison.Ordinal));
+        Assert.Contains(warnings, m => m.Contains("encoder lost: 0 parts in flight re-timed from its last speed", StringComparison.Ordinal));
         Assert.True(chips.TryPeek(out var first) && !first.IsRequested(Reject) && !first.IsRequested(EncoderLine), "the lost run released its lines");
 
         repaired.SetResult();
