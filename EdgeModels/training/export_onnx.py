@@ -27,7 +27,7 @@ def metadata(extra=None):
                        "trained on synthetic conveyor-belt parts by EdgeModels/training",
         "author": "Edge project",
         "license": "Apache-2.0",
-        "version": "1.1.0",
+        "version": "1.2.0",
         "task": "detect",
         "stride": "16",
         "strides": "[8, 16]",

@@ -25,6 +25,7 @@ import torch
 import synth
 from model import load_checkpoint
 from onnx_numpy import Graph
+from detlib import map50, postprocess
 from train import load_heldout, predict
 
 
@@ -99,7 +100,8 @@ def main():
     m1, w1, _ = errors(mx, defective, chosen, a.miss_weight)
     nd, ng = int(defective.sum()), int((~defective).sum())
     by_class = {synth.NAMES[c]: round(float(chosen[c]), 4) for c in range(nc)}
-    print(f"{a.set}: {nd} defective, {ng} good images")
+    mp, _ = map50([postprocess(o) for o in outs], gts, nc)
+    print(f"{a.set}: {nd} defective, {ng} good images; mAP@0.5 {mp:.4f}")
     print(f"single threshold {a.default}: missed {m0}, flagged {w0}")
     print(f"per class {json.dumps(by_class)}: missed {m1}, flagged {w1}, margin {-best[1]:.3f}")
     files = [e["file"] for e in json.load(open(os.path.join(a.set, "labels.json")))["images"]]
@@ -107,7 +109,7 @@ def main():
     print("  missed:", [f for f, d, fl in zip(files, defective, flagged) if d and not fl])
     print("  flagged:", [f for f, d, fl in zip(files, defective, flagged) if not d and fl])
     if a.json:
-        json.dump({"set": a.set, "defective": nd, "good": ng, "min_score": by_class,
+        json.dump({"set": a.set, "map50": mp, "defective": nd, "good": ng, "min_score": by_class,
                    "missed": m1, "flagged": w1, "single": {"threshold": a.default, "missed": m0, "flagged": w0}},
                   open(a.json, "w"), indent=1)
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Edge.Agent.Cli;
+using Edge.Models.Detection;
 using Edge.Models.Imaging;
 using Edge.Models.Tests.Detection;
 
@@ -105,5 +106,18 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Contains("gate missed 0, gate wrong 0, stray pulses 0", output);
         Assert.Contains("pulses outside trigger + delay ± 1 ms: 0", output);
         Assert.Contains("late decisions 0", output);
+        Assert.Matches(@"lowest scores that count: scratch [0-9.]+, dent [0-9.]+, spot [0-9.]+, missing_hole [0-9.]+ \(the model's recommendation, its min_score metadata\)", output);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_shipped_defect_models_recommend_a_score_for_every_class(bool int8)
+    {
+        using var detector = ObjectDetector.Load(DetectionModels.Resolve("defect", int8));
+        var scores = detector.RecommendedMinScores;
+        Assert.NotNull(scores);
+        Assert.Equal(detector.Labels.Names.Order(), scores.Keys.Order());
+        Assert.All(scores.Values, v => Assert.InRange(v, 0.05f, 0.95f));
     }
 }
