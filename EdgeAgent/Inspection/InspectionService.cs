@@ -747,14 +747,21 @@ public sealed partial class InspectionService : IAsyncDisposable
                     lost = _encoder ? null : _encoderLost;
                     _encoder = true;
                 }
-                lost?.Invoke(); // before the run is ended below, so the parts in flight are re-timed first
+                // Before the run is ended below, so the parts in flight are re-timed first. The reader thread has no
+                // one above it to catch for it: a chip that went away meanwhile leaves nothing to re-time.
+                try { lost?.Invoke(); }
+                catch (Exception e) when (e is DeviceException or ObjectDisposedException or InvalidOperationException) { }
             }
             if (Interlocked.CompareExchange(ref _error, error, null) is not null) return;
             try { _cts.Cancel(); }
             catch (ObjectDisposedException) { } // the reader outlived its run (its join timed out): nothing left to end
         }
 
-        public void Dispose() => _cts.Dispose();
+        public void Dispose()
+        {
+            lock (_lock) _encoderLost = null; // a reader that outlives its run must not touch the next run's line
+            _cts.Dispose();
+        }
     }
 
     private static partial class Log

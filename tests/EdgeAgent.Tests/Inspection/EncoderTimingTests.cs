@@ -14,6 +14,35 @@ public sealed class EncoderTimingTests
         RejectAfterCounts = 50, ActuatorLeadCounts = 5, PulseWidth = TimeSpan.FromMilliseconds(2),
     };
 
+    /// <summary>A simulated chip with the encoder fed from its line and, given options, a reject gate timed by it.</summary>
+    private sealed class Belt : IDisposable
+    {
+        private readonly IDisposable _feed;
+        private readonly DigitalOutput? _actuator;
+
+        public Belt(InspectionOptions? options)
+        {
+            Chip = new SimulatedGpioChip();
+            Encoder = new Encoder(Chip, EncoderLine);
+            _feed = Chip.OnInputEdge(EncoderLine, e => Encoder.OnEdge(e));
+            if (options is null) return;
+            _actuator = new DigitalOutput(Chip, RejectLine);
+            Gate = new RejectGate(Chip, _actuator, options, encoder: Encoder);
+        }
+
+        public SimulatedGpioChip Chip { get; }
+        public Encoder Encoder { get; }
+        public RejectGate? Gate { get; }
+
+        public void Dispose()
+        {
+            _actuator?.Dispose();
+            _feed.Dispose();
+            Encoder.Dispose();
+            Chip.Dispose();
+        }
+    }
+
     /// <summary>
     /// A belt encoder pulse train that runs at 1 kHz for 100 ms, then slows to 250 Hz (the belt slows down), and
     /// returns the rising edges' times. Each pulse is high for a quarter of its period.
@@ -35,9 +64,8 @@ public sealed class EncoderTimingTests
     [Fact]
     public void The_encoder_counts_rising_edges_and_knows_the_count_at_a_past_instant()
     {
-        using var chip = new SimulatedGpioChip();
-        using var encoder = new Encoder(chip, EncoderLine);
-        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        using var belt = new Belt(null);
+        var (chip, encoder) = (belt.Chip, belt.Encoder);
         var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, 10, 10);
 
         chip.AdvanceTo(edges[^1] + Ms);
@@ -54,11 +82,8 @@ public sealed class EncoderTimingTests
     [Fact]
     public void Pulse_listeners_run_outside_the_gates_lock_so_another_thread_can_register_a_part_meanwhile()
     {
-        using var chip = new SimulatedGpioChip();
-        using var encoder = new Encoder(chip, EncoderLine);
-        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
-        using var actuator = new DigitalOutput(chip, RejectLine);
-        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        using var belt = new Belt(Options);
+        var (chip, encoder, gate) = (belt.Chip, belt.Encoder, belt.Gate!);
         var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 100, slowEdges: 0);
         chip.AdvanceTo(edges[0] + Ms / 2);
         gate.Register(1, chip.NowNs);
@@ -80,11 +105,8 @@ public sealed class EncoderTimingTests
     [Fact]
     public void Each_reject_pulse_fires_at_exactly_the_nth_encoder_edge_after_its_trigger_while_the_belt_slows_down()
     {
-        using var chip = new SimulatedGpioChip();
-        using var encoder = new Encoder(chip, EncoderLine);
-        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
-        using var actuator = new DigitalOutput(chip, RejectLine);
-        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        using var belt = new Belt(Options);
+        var (chip, encoder, gate) = (belt.Chip, belt.Encoder, belt.Gate!);
         var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 100, slowEdges: 200);
 
         // Triggers between edges: before the slowdown, across it (its 50th edge falls in the slow part), and after it.
@@ -115,11 +137,8 @@ public sealed class EncoderTimingTests
     {
         foreach (var (policy, outcome, pulses) in new[] { (FailSafePolicy.Reject, GateOutcome.LateRejected, 1), (FailSafePolicy.PassAndAlert, GateOutcome.LatePassed, 0) })
         {
-            using var chip = new SimulatedGpioChip();
-            using var encoder = new Encoder(chip, EncoderLine);
-            using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
-            using var actuator = new DigitalOutput(chip, RejectLine);
-            var gate = new RejectGate(chip, actuator, Options with { LatePolicy = policy }, encoder: encoder);
+            using var belt = new Belt(Options with { LatePolicy = policy });
+            var (chip, encoder, gate) = (belt.Chip, belt.Encoder, belt.Gate!);
             var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 20, slowEdges: 100);
             long trigger = edges[5] + Ms / 2; // count 6 at the trigger: deadline at count 51, reject at count 56
 
@@ -140,11 +159,8 @@ public sealed class EncoderTimingTests
     [Fact]
     public void A_belt_that_stops_one_count_short_holds_the_pulse_back_until_it_moves_on()
     {
-        using var chip = new SimulatedGpioChip();
-        using var encoder = new Encoder(chip, EncoderLine);
-        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
-        using var actuator = new DigitalOutput(chip, RejectLine);
-        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        using var belt = new Belt(Options);
+        var (chip, encoder, gate) = (belt.Chip, belt.Encoder, belt.Gate!);
         var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 50, slowEdges: 0);
         long trigger = edges[0] + Ms / 2; // count 1: deadline at count 46, reject at 51
 
@@ -163,9 +179,8 @@ public sealed class EncoderTimingTests
     [Fact]
     public void The_encoder_estimates_a_future_counts_time_from_its_recent_period()
     {
-        using var chip = new SimulatedGpioChip();
-        using var encoder = new Encoder(chip, EncoderLine);
-        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
+        using var belt = new Belt(null);
+        var (chip, encoder) = (belt.Chip, belt.Encoder);
         Assert.False(encoder.TryEstimateTimeOfCount(5, out _)); // no edges: no speed
         var edges = ScriptSlowingBelt(chip, chip.NowNs + Ms, fastEdges: 100, slowEdges: 10);
         chip.AdvanceTo(edges[^1] + Ms);
@@ -180,11 +195,8 @@ public sealed class EncoderTimingTests
     [Fact]
     public void When_the_encoder_is_lost_the_parts_in_flight_are_rejected_at_its_last_speed()
     {
-        using var chip = new SimulatedGpioChip();
-        using var encoder = new Encoder(chip, EncoderLine);
-        using var feed = chip.OnInputEdge(EncoderLine, e => encoder.OnEdge(e));
-        using var actuator = new DigitalOutput(chip, RejectLine);
-        var gate = new RejectGate(chip, actuator, Options, encoder: encoder);
+        using var belt = new Belt(Options);
+        var (chip, encoder, gate) = (belt.Chip, belt.Encoder, belt.Gate!);
         var started = new List<RejectPulse>();
         gate.PulseStarted += started.Add;
         // The belt runs at 1 kHz for 30 edges, then the encoder's reader fails (no more counts).
