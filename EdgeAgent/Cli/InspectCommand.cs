@@ -118,7 +118,7 @@ internal static class InspectCommand
         stdout.WriteLine($"edge inspect --sim: {partCount} parts from {set.Images.Count} held-out images, model {Path.GetFileName(modelPath)}, belt {speed} m/s, "
                          + $"reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                          + $"decision deadline trigger + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {policy}, seed {seed}");
-        stdout.WriteLine(ScoresLine(options, detector, minScore));
+        stdout.WriteLine(ScoresLine(options, detector));
         long a0 = GC.GetAllocatedBytesForCurrentThread();
         var wall = Stopwatch.StartNew();
         var report = ConveyorSimulation.Run(chip, line, eye, parts, conveyor);
@@ -183,7 +183,7 @@ internal static class InspectCommand
                              + $"({camera.PixelsPerFrame} px/frame, {camera.FramesPerPart} frames in view, a frame every {camera.FramePeriod.TotalMilliseconds:0.#} ms), decision line x = {w}, "
                              + $"model {Path.GetFileName(modelPath)}, reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms after the crossing, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                              + $"deadline crossing + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {options.LatePolicy}");
-            stdout.WriteLine(ScoresLine(options, detector, options.MinScore));
+            stdout.WriteLine(ScoresLine(options, detector));
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             var wall = Stopwatch.StartNew();
             var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) =>
@@ -260,7 +260,7 @@ internal static class InspectCommand
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
     }
 
-    private static string ScoresLine(InspectionOptions options, ObjectDetector detector, float? given) =>
+    private static string ScoresLine(InspectionOptions options, ObjectDetector detector) =>
         $"lowest scores that count: {DetectionModels.DescribeScores(options, detector.Labels.Names)} "
-        + (given is not null ? "(--min-score)" : detector.RecommendedMinScores is not null ? "(the model's recommendation, its min_score metadata)" : "(the default)");
+        + (options.MinScore is not null ? "(--min-score)" : detector.RecommendedMinScores is not null ? "(the model's recommendation, its min_score metadata)" : "(the default)");
 }

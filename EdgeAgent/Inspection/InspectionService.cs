@@ -423,7 +423,8 @@ public sealed partial class InspectionService : IAsyncDisposable
     /// <summary>
     /// Waits (on the chip's clock) until the last part's reject pulse, if any, has been fired and has ended; emits the
     /// minute so far. With encoder timing that is the edge N counts after the last trigger, waited for at most
-    /// <see cref="SettleLimit"/> (a belt that stopped never brings it), and not at all once the encoder's reader has failed.
+    /// <see cref="SettleLimit"/> (a belt that stopped never brings it); once the encoder's reader has failed, the last
+    /// reject time estimated from its speed (<see cref="RejectGate.DeadReckon"/>), within the same limit.
     /// </summary>
     private void Settle(Devices devices, InspectionLine line, bool encoderCounting)
     {
