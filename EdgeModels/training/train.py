@@ -130,10 +130,42 @@ def load_heldout(d):
     return np.stack(ims), gts
 
 
+class Concat:
+    """Several memory-mapped image arrays indexed as one (only len() and integer indexing are needed)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.starts = np.cumsum([0] + [len(x) for x in arrays])
+
+    def __len__(self):
+        return int(self.starts[-1])
+
+    def __getitem__(self, i):
+        k = int(np.searchsorted(self.starts, i, side="right")) - 1
+        return self.arrays[k][i - self.starts[k]]
+
+
+def load_sets(cache, names):
+    """The cached training sets `names` as one: (images, meta) with labels (and contrast) concatenated in order."""
+    arrays, metas = [], []
+    for n in names:
+        arrays.append(np.load(os.path.join(cache, n + ".npy"), mmap_mode="r"))
+        metas.append(json.load(open(os.path.join(cache, n + ".json"))))
+        if len(arrays[-1]) != len(metas[-1]["labels"]):
+            raise SystemExit(f"{n}: {len(arrays[-1])} images but {len(metas[-1]['labels'])} label lists")
+    if len(arrays) == 1:
+        return arrays[0], metas[0]
+    meta = {"seed": "+".join(str(m["seed"]) for m in metas), "labels": [l for m in metas for l in m["labels"]]}
+    if all("contrast" in m for m in metas):
+        meta["contrast"] = [c for m in metas for c in m["contrast"]]
+    return Concat(arrays), meta
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=os.path.join(HERE, "cache"))
-    ap.add_argument("--train-set", default="train", help="cache/NAME.npy + NAME.json written by gen_cache.py --name NAME")
+    ap.add_argument("--train-set", nargs="+", default=["train"],
+                    help="cache/NAME.npy + NAME.json written by gen_cache.py --name NAME; several are used as one set")
     ap.add_argument("--heldout", default=os.path.join(HERE, "..", "..", "models", "defect", "heldout"))
     ap.add_argument("--out", default=os.path.join(HERE, "runs", "defect"))
     ap.add_argument("--minutes", type=float, default=45.0)
@@ -164,8 +196,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     fh = open(os.path.join(a.out, "train.log"), "a")
 
-    images = np.load(os.path.join(a.cache, a.train_set + ".npy"), mmap_mode="r")
-    meta = json.load(open(os.path.join(a.cache, a.train_set + ".json")))
+    images, meta = load_sets(a.cache, a.train_set)
     labels = meta["labels"]
     log(f"train set: {len(images)} images (seed {meta['seed']}), {sum(len(l) for l in labels)} boxes", fh)
     ho_ims, ho_gts = load_heldout(a.heldout)
