@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Inspection;
 using Edge.Models.Detection;
@@ -215,6 +216,24 @@ internal static class InspectCommand
         }
     }
 
+    /// <summary>
+    /// "0118.jpg ×6 (missing_hole 0.26 ≥ 0.25)": the parts grouped by image, most frequent first, each with the
+    /// detection that decided it (the highest-scoring of the group's), or why there was none.
+    /// </summary>
+    internal static string ErrorImages(IEnumerable<SimulatedPartResult> parts, LabelledImageSet set, DecisionRules rules) => string.Join(", ", parts
+        .GroupBy(p => p.Part.Image).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+        .Select(g =>
+        {
+            string name = g.Count() == 1 ? set.Images[g.Key].File : $"{set.Images[g.Key].File} ×{g.Count()}";
+            int late = g.Count(p => p.Verdict.Late);
+            var best = g.Where(p => p.Deciding is not null).Select(p => p.Deciding!.Value).DefaultIfEmpty().MaxBy(d => d.Score);
+            string why = best.Label is null
+                ? $"no detection above {rules.LowestScore.ToString("0.##", CultureInfo.InvariantCulture)}"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{best.Label} {best.Score:0.00} {(rules.Counts(best) ? "≥" : "<")} {rules.MinScoreOf(best.ClassId):0.##}{(rules.Counts(best) || best.Score < rules.MinScoreOf(best.ClassId) ? "" : ", outside the area or region rules")}");
+            return late > 0 ? $"{name} ({why}; {late} late)" : $"{name} ({why})";
+        }));
+
     private static void Summary(TextWriter o, ConveyorReport r, InspectionLine line, StackLight light, RecordingInspectionSink sink,
         long allocated, TimeSpan wall, string modelPath, LabelledImageSet set)
     {
@@ -228,12 +247,9 @@ internal static class InspectCommand
         o.WriteLine("summary:");
         o.WriteLine($"  parts {r.Parts.Count}, defective (truth) {r.TrulyDefective}, judged defective {r.JudgedDefective}, rejected {r.Rejected}");
         o.WriteLine($"  versus ground truth:      missed rejects {r.MissedVsTruth}, wrong rejects {r.WrongVsTruth}  (detector errors and fail-safe outcomes)");
-        // Which held-out images the misses and wrong rejects came from (each image recurs on the belt).
-        static string Images(IEnumerable<SimulatedPartResult> parts, LabelledImageSet set) => string.Join(", ", parts
-            .GroupBy(p => p.Part.Image).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
-            .Select(g => g.Count() == 1 ? set.Images[g.Key].File : $"{set.Images[g.Key].File} ×{g.Count()}"));
-        if (r.MissedVsTruth > 0) o.WriteLine($"    missed (defective, passed): {Images(r.Parts.Where(p => p.Part.TrulyDefective && !p.Rejected), set)}");
-        if (r.WrongVsTruth - r.StrayPulses > 0) o.WriteLine($"    wrong (good, rejected): {Images(r.Parts.Where(p => !p.Part.TrulyDefective && p.Rejected), set)}");
+        // Which held-out images the misses and wrong rejects came from (each image recurs on the belt), and why.
+        if (r.MissedVsTruth > 0) o.WriteLine($"    missed (defective, passed): {ErrorImages(r.Parts.Where(p => p.Part.TrulyDefective && !p.Rejected), set, line.Rules)}");
+        if (r.WrongVsTruth - r.StrayPulses > 0) o.WriteLine($"    wrong (good, rejected): {ErrorImages(r.Parts.Where(p => !p.Part.TrulyDefective && p.Rejected), set, line.Rules)}");
         o.WriteLine($"  versus detector decisions: gate missed {r.GateMissed}, gate wrong {r.GateWrong}, stray pulses {r.StrayPulses}  (must be 0/0)");
         int outOfWindow = r.Parts.Count(p => p.Rejected && Math.Abs(p.PulseStartNs!.Value - p.Part.BeamNs - r.RejectDelay.Ticks * 100) > ConveyorSimulation.WindowNs);
         int badWidth = r.Parts.Count(p => p.Rejected && p.PulseWidthNs != r.PulseWidth.Ticks * 100);

@@ -2,6 +2,7 @@ using Edge.Agent.Devices;
 using Edge.Agent.Devices.DigitalIo;
 using Edge.Agent.Devices.Simulation;
 using Edge.Models.Imaging;
+using Det = Edge.Models.Detection.Detection;
 
 namespace Edge.Agent.Inspection;
 
@@ -42,8 +43,12 @@ public sealed record ConveyorSettings
 /// <summary>One part on the synthetic conveyor: which image it is, whether it truly has a defect, when it breaks the beam.</summary>
 public readonly record struct SimulatedPart(int Index, int Image, bool TrulyDefective, long BeamNs, long BeamWidthNs);
 
-/// <summary>A part's run through the line: the verdict and the reject pulse seen on the output (if any).</summary>
-public readonly record struct SimulatedPartResult(SimulatedPart Part, PartVerdict Verdict, long? PulseStartNs, long? PulseWidthNs)
+/// <summary>
+/// A part's run through the line: the verdict, the reject pulse seen on the output (if any), and the detection that
+/// explains the verdict (<see cref="Deciding"/>).
+/// </summary>
+public readonly record struct SimulatedPartResult(SimulatedPart Part, PartVerdict Verdict, long? PulseStartNs, long? PulseWidthNs,
+    Det? Deciding = null)
 {
     public bool Rejected => PulseStartNs is not null;
     /// <summary>Whether the gate had to fire: judged defective in time, or late under the reject policy.</summary>
@@ -139,7 +144,12 @@ public static class ConveyorSimulation
         foreach (var p in parts) chip.ScriptPulse(settings.PhotoEyeLine, p.BeamNs, p.BeamWidthNs, level);
 
         var verdicts = new Dictionary<long, PartVerdict>(parts.Count);
-        void OnPart(PartVerdict v) => verdicts[v.TriggerNs] = v;
+        var deciding = new Dictionary<long, Det>(parts.Count);
+        void OnPart(PartVerdict v)
+        {
+            verdicts[v.TriggerNs] = v;
+            if (DecidingDetection(line) is { } d) deciding[v.TriggerNs] = d;
+        }
         line.Inspected += OnPart;
         try
         {
@@ -175,9 +185,27 @@ public static class ConveyorSimulation
         {
             if (!verdicts.TryGetValue(parts[i].BeamNs, out var v))
                 throw new InvalidOperationException($"part {i} (beam at {parts[i].BeamNs} ns) was never inspected");
-            results.Add(new SimulatedPartResult(parts[i], v, pulseOf[i]?.Start, pulseOf[i]?.Width));
+            results.Add(new SimulatedPartResult(parts[i], v, pulseOf[i]?.Start, pulseOf[i]?.Width,
+                deciding.TryGetValue(parts[i].BeamNs, out var d) ? d : null));
         }
         return new ConveyorReport(results, stray, line.Options.RejectDelay, line.Options.PulseWidth);
+    }
+
+    /// <summary>
+    /// What explains the verdict the line just reached: for a defective part its highest-scoring detection that
+    /// counts; for a good part its highest-scoring detection (one that scored too low, was too small or lay outside
+    /// the regions); null when the detector returned nothing at or above its own threshold.
+    /// </summary>
+    public static Det? DecidingDetection(InspectionLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        Det? counted = null, any = null;
+        foreach (var d in line.LastDetections)
+        {
+            if (any is null || d.Score > any.Value.Score) any = d;
+            if (line.Rules.Counts(d) && (counted is null || d.Score > counted.Value.Score)) counted = d;
+        }
+        return counted ?? any;
     }
 
     /// <summary>(start, width) of each high period in an output's history; a pulse still high at the end has width −1.</summary>
@@ -395,6 +423,7 @@ public static class ContinuousConveyor
         int XOf(int i, long k) => -camera.PartWidth + (int)((k - entry[i]) * v);
 
         var verdicts = new PartVerdict?[parts.Count];
+        var deciding = new Det?[parts.Count];
         var crossingNs = new long[parts.Count];
         int twice = 0, unmatched = 0, dropped = 0;
         long currentFrame = 0;
@@ -413,6 +442,7 @@ public static class ContinuousConveyor
             if (best < 0 || bestD > camera.PartWidth / 2f) { unmatched++; return; }
             if (verdicts[best] is not null) { twice++; return; }
             verdicts[best] = c.Verdict;
+            deciding[best] = ConveyorSimulation.DecidingDetection(inspection.Line);
             crossingNs[best] = c.Verdict.TriggerNs;
         }
         inspection.PartInspected += OnCross;
@@ -469,7 +499,7 @@ public static class ContinuousConveyor
         {
             if (verdicts[i] is not { } verdict) { missing++; continue; }
             // The part's "beam" is its crossing: the summary measures pulses from there.
-            results.Add(new SimulatedPartResult(parts[i] with { BeamNs = crossingNs[i] }, verdict, pulseOf[i]?.Start, pulseOf[i]?.Width));
+            results.Add(new SimulatedPartResult(parts[i] with { BeamNs = crossingNs[i] }, verdict, pulseOf[i]?.Start, pulseOf[i]?.Width, deciding[i]));
         }
         var report = new ConveyorReport(results, stray, options.RejectDelay, options.PulseWidth);
         return new ContinuousReport(report, parts.Count, inspection.Tracker.Counted, inspection.Inspected, missing, twice,

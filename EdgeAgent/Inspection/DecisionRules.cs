@@ -38,6 +38,9 @@ public sealed class DecisionRules
     /// <summary>The lowest score any class needs: the detector's own threshold must not be above it.</summary>
     public float LowestScore { get; }
 
+    /// <summary>The score a detection of class <paramref name="classId"/> must reach (NaN for a class outside the model's).</summary>
+    public float MinScoreOf(int classId) => (uint)classId < (uint)_minScore.Length ? _minScore[classId] : float.NaN;
+
     /// <summary>Whether this one detection makes a part defective.</summary>
     public bool Counts(in Det d)
     {

@@ -225,6 +225,12 @@ public sealed class InspectionLine : IDisposable
     /// <summary>The defects the rules counted in the part last inspected, by class id (valid during <see cref="Inspected"/>).</summary>
     public ReadOnlySpan<int> LastPartDefects => _partDefects;
 
+    /// <summary>
+    /// The detector's detections for the part last inspected (all it returned, counted or not), valid until the next
+    /// <see cref="InspectPart"/>; <see cref="Inspected"/> handlers see the part's own.
+    /// </summary>
+    public IReadOnlyList<Det> LastDetections => _detections;
+
     /// <summary>Clears a fault (the red light) once someone has looked at it.</summary>
     public void AcknowledgeFault()
     {

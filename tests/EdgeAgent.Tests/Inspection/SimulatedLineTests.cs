@@ -1,4 +1,5 @@
 using Edge.Agent.Inspection;
+using Det = Edge.Models.Detection.Detection;
 
 namespace Edge.Agent.Tests.Inspection;
 
@@ -32,6 +33,55 @@ public sealed class SimulatedLineTests
         Assert.Equal(0, report.WrongVsTruth);
         Assert.Equal((0, 0), (report.GateMissed, report.GateWrong));
         Assert.InRange(report.TrulyDefective, 300, 500);
+    }
+
+    [Fact]
+    public void Each_part_carries_the_detection_that_decided_it_and_the_summary_names_it()
+    {
+        var images = LineHarness.SyntheticImages(60, seed: 7);
+        // Defective images whose highest score is a detection that does not count (outside the region): the one
+        // that decided is the best that counts.
+        var rulesOnly = new DecisionRules(LineHarness.RulesForTests, LineHarness.Labels);
+        foreach (int k in Enumerable.Range(0, images.Length).Where(k => images[k].Any(d => rulesOnly.Counts(d))).Take(5))
+            images[k] = [.. images[k], new Det(2, "spot", 0.99f, 300, 300, 318, 318)];
+        using var h = new LineHarness(200, images, _ => 10, LineHarness.RulesForTests);
+
+        var report = h.Run();
+
+        var rules = h.Line.Rules;
+        foreach (var r in report.Parts)
+        {
+            var dets = images[r.Part.Image];
+            // A defective part: its best detection that counts; a good one: its best detection of any kind, or none.
+            var expected = dets.Where(d => rules.Counts(d)).Select(d => (Det?)d).MaxBy(d => d!.Value.Score)
+                           ?? dets.Select(d => (Det?)d).MaxBy(d => d!.Value.Score);
+            Assert.Equal(expected, r.Deciding);
+            Assert.Equal(r.Verdict.Defective, r.Deciding is { } d && rules.Counts(d));
+        }
+        Assert.Contains(report.Parts, r => r.Verdict.Defective && images[r.Part.Image].Any(d => d.Score > r.Deciding!.Value.Score));
+        Assert.Contains(report.Parts, r => !r.Verdict.Defective && r.Deciding is not null);
+        Assert.Contains(report.Parts, r => r.Deciding is null);
+
+        // The summary's error list: grouped by image, the group's best detection and the threshold it was held to.
+        var dir = Directory.CreateTempSubdirectory("edge-error-images-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "labels.json"), "{\"classes\": [\"scratch\", \"dent\", \"spot\", \"missing_hole\"], \"images\": ["
+                + string.Join(", ", images.Select((_, i) => $"{{\"file\": \"{i:0000}.jpg\", \"width\": 320, \"height\": 320, \"objects\": []}}")) + "]}");
+            var set = Edge.Models.Detection.LabelledImageSet.Load(dir);
+            var defective = report.Parts.Where(r => r.Verdict.Defective).ToList();
+            var top = defective.GroupBy(r => r.Part.Image).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First();
+            var best = top.Max(r => r.Deciding!.Value.Score);
+            string text = Edge.Agent.Cli.InspectCommand.ErrorImages(defective, set, rules);
+            string first = text.Split("), ")[0] + ")";
+            Assert.Equal($"{top.Key:0000}.jpg{(top.Count() > 1 ? $" ×{top.Count()}" : "")} ({top.First().Deciding!.Value.Label} {best.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} ≥ 0.5)", first);
+            var silent = report.Parts.Where(r => r.Deciding is null).Take(1).ToList();
+            Assert.EndsWith("(no detection above 0.5)", Edge.Agent.Cli.InspectCommand.ErrorImages(silent, set, rules));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
