@@ -19,6 +19,7 @@ from model import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = {i: n for i, n in enumerate(synth.NAMES)}
+VERSION = "1.3.0"  # the model's version in its metadata
 
 
 def metadata(extra=None):
@@ -27,7 +28,7 @@ def metadata(extra=None):
                        "trained on synthetic conveyor-belt parts by EdgeModels/training",
         "author": "Edge project",
         "license": "Apache-2.0",
-        "version": "1.2.0",
+        "version": VERSION,
         "task": "detect",
         "stride": "16",
         "strides": "[8, 16]",
