@@ -227,12 +227,20 @@ internal static class InspectCommand
             string name = g.Count() == 1 ? set.Images[g.Key].File : $"{set.Images[g.Key].File} ×{g.Count()}";
             int late = g.Count(p => p.Verdict.Late);
             var best = g.Where(p => p.Deciding is not null).Select(p => p.Deciding!.Value).DefaultIfEmpty().MaxBy(d => d.Score);
-            string why = best.Label is null
-                ? $"no detection above {rules.LowestScore.ToString("0.##", CultureInfo.InvariantCulture)}"
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"{best.Label} {best.Score:0.00} {(rules.Counts(best) ? "≥" : "<")} {rules.MinScoreOf(best.ClassId):0.##}{(rules.Counts(best) || best.Score < rules.MinScoreOf(best.ClassId) ? "" : ", outside the area or region rules")}");
+            string why = best.Label is null ? $"no detection above {Score(rules.LowestScore)}" : Why(best, rules);
             return late > 0 ? $"{name} ({why}; {late} late)" : $"{name} ({why})";
         }));
+
+    private static string Score(float s) => s.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static string Why(in Detection d, DecisionRules rules)
+    {
+        float min = rules.MinScoreOf(d.ClassId);
+        string score = d.Score.ToString("0.00", CultureInfo.InvariantCulture);
+        if (rules.Counts(d)) return $"{d.Label} {score} ≥ {Score(min)}";
+        if (d.Score < min) return $"{d.Label} {score} < {Score(min)}";
+        return $"{d.Label} {score}, not counted: class, area or region rules";
+    }
 
     private static void Summary(TextWriter o, ConveyorReport r, InspectionLine line, StackLight light, RecordingInspectionSink sink,
         long allocated, TimeSpan wall, string modelPath, LabelledImageSet set)
