@@ -143,13 +143,8 @@ public static class ConveyorSimulation
         bool level = !photoEye.Options.ActiveLow;
         foreach (var p in parts) chip.ScriptPulse(settings.PhotoEyeLine, p.BeamNs, p.BeamWidthNs, level);
 
-        var verdicts = new Dictionary<long, PartVerdict>(parts.Count);
-        var deciding = new Dictionary<long, Det>(parts.Count);
-        void OnPart(PartVerdict v)
-        {
-            verdicts[v.TriggerNs] = v;
-            if (DecidingDetection(line) is { } d) deciding[v.TriggerNs] = d;
-        }
+        var verdicts = new Dictionary<long, (PartVerdict Verdict, Det? Deciding)>(parts.Count);
+        void OnPart(PartVerdict v) => verdicts[v.TriggerNs] = (v, DecidingDetection(line));
         line.Inspected += OnPart;
         try
         {
@@ -185,8 +180,7 @@ public static class ConveyorSimulation
         {
             if (!verdicts.TryGetValue(parts[i].BeamNs, out var v))
                 throw new InvalidOperationException($"part {i} (beam at {parts[i].BeamNs} ns) was never inspected");
-            results.Add(new SimulatedPartResult(parts[i], v, pulseOf[i]?.Start, pulseOf[i]?.Width,
-                deciding.TryGetValue(parts[i].BeamNs, out var d) ? d : null));
+            results.Add(new SimulatedPartResult(parts[i], v.Verdict, pulseOf[i]?.Start, pulseOf[i]?.Width, v.Deciding));
         }
         return new ConveyorReport(results, stray, line.Options.RejectDelay, line.Options.PulseWidth);
     }
