@@ -1,7 +1,10 @@
 """Render a synthetic set into cache/<name>.npy (uint8 N x 320 x 320 x 3) + cache/<name>.json (boxes, and each
 box's visible contrast, see synth._contrast).
 
-usage: gen_cache.py --seed 1 --count 5000 --name train [--workers 2]
+usage: gen_cache.py --seed 1 --count 5000 --name train [--workers 2] [--same-tone 0.15]
+
+--same-tone P: share of scratches drawn in the same tone as the surface under them (bright on bright metal,
+the hardest to see); the generator's default, which the held-out and validation sets use, is 0.15.
 """
 import argparse
 import json
@@ -15,9 +18,9 @@ import synth
 
 
 def _one(args):
-    seed, i = args
+    seed, i, contrasting_p = args
     info = {}
-    im, boxes = synth.sample(seed, i, jpeg=True, info=info)
+    im, boxes = synth.sample(seed, i, jpeg=True, info=info, contrasting_p=contrasting_p)
     return im, boxes, info["contrast"]
 
 
@@ -27,14 +30,19 @@ def main():
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--name", default="train")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--same-tone", type=float, default=round(1 - synth.CONTRASTING_SCRATCH_P, 6))
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache"))
     a = ap.parse_args()
+    if not 0 <= a.same_tone <= 1:
+        ap.error(f"--same-tone {a.same_tone}: a share, between 0 and 1")
+    contrasting_p = synth.CONTRASTING_SCRATCH_P if a.same_tone == round(1 - synth.CONTRASTING_SCRATCH_P, 6) else 1 - a.same_tone
     os.makedirs(a.out, exist_ok=True)
     npy = os.path.join(a.out, f"{a.name}.npy")
     meta = os.path.join(a.out, f"{a.name}.json")
     if os.path.exists(meta):
         m = json.load(open(meta))
-        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 4:
+        if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 4 \
+                and m.get("same_tone", 0.15) == a.same_tone:
             print(f"cache {npy} up to date")
             return
     # Written beside and renamed into place: a training run may have the old file mapped, and truncating it
@@ -44,7 +52,7 @@ def main():
     labels, contrast = [], []
     t0 = time.time()
     with Pool(a.workers) as pool:
-        for i, (im, boxes, con) in enumerate(pool.imap(_one, [(a.seed, i) for i in range(a.count)], chunksize=16)):
+        for i, (im, boxes, con) in enumerate(pool.imap(_one, [(a.seed, i, contrasting_p) for i in range(a.count)], chunksize=16)):
             arr[i] = im
             labels.append(boxes)
             contrast.append(con)
@@ -52,7 +60,7 @@ def main():
                 print(f"  {a.name}: {i + 1}/{a.count} images, {time.time() - t0:.0f}s", flush=True)
     arr.flush()
     del arr
-    json.dump({"seed": a.seed, "count": a.count, "version": 4, "labels": labels, "contrast": contrast}, open(tmp_meta, "w"))
+    json.dump({"seed": a.seed, "count": a.count, "version": 4, "same_tone": a.same_tone, "labels": labels, "contrast": contrast}, open(tmp_meta, "w"))
     os.replace(tmp_npy, npy)
     os.replace(tmp_meta, meta)
     n = sum(len(b) for b in labels)
