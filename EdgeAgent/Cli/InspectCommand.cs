@@ -129,13 +129,13 @@ internal static class InspectCommand
 
         if (!quiet)
         {
-            stdout.WriteLine("rejected parts (time = virtual ms after the part's trigger):");
+            stdout.WriteLine("rejected parts (part = the line's part id, as in snapshot names and defect events; time = virtual ms after the part's trigger):");
             foreach (var r in report.Parts.Where(r => r.Rejected))
             {
                 var p = r.Part;
                 string why = r.Verdict.Outcome == GateOutcome.LateRejected ? "LATE → fail-safe reject"
                     : string.Join(" ", sink.Defects.FirstOrDefault(d => d.PartId == r.Verdict.PartId)?.Defects.Select(d => $"{d.Label} {d.Score:0.00}") ?? []);
-                stdout.WriteLine($"  part {p.Index,5} {set.Images[p.Image].File,-10} truth {(p.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - p.BeamNs) / 1e6,8:0.000} ms "
+                stdout.WriteLine($"  part {r.Verdict.PartId,5} {set.Images[p.Image].File,-10} truth {(p.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - p.BeamNs) / 1e6,8:0.000} ms "
                                  + $"({r.PulseWidthNs / 1e6:0.0} ms wide), decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {why}");
             }
         }
@@ -198,9 +198,9 @@ internal static class InspectCommand
             var report = run.Conveyor;
             if (!quiet)
             {
-                stdout.WriteLine("rejected parts (time = virtual ms after the part crossed the decision line):");
+                stdout.WriteLine("rejected parts (part = the line's part id, as in snapshot names and defect events; time = virtual ms after the part crossed the decision line):");
                 foreach (var r in report.Parts.Where(r => r.Rejected))
-                    stdout.WriteLine($"  part {r.Part.Index,5} {set.Images[r.Part.Image].File,-10} truth {(r.Part.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - r.Part.BeamNs) / 1e6,8:0.000} ms, decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {r.Verdict.Outcome}");
+                    stdout.WriteLine($"  part {r.Verdict.PartId,5} {set.Images[r.Part.Image].File,-10} truth {(r.Part.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - r.Part.BeamNs) / 1e6,8:0.000} ms, decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {r.Verdict.Outcome}");
             }
             stdout.WriteLine($"continuous: parts on the belt {run.PartsOnBelt}, counted by the tracker {run.Counted}, inspected at the line {run.Inspected}, not inspected {run.NotInspected}, "
                              + $"inspected twice {run.InspectedTwice}, crossings matching no part {run.Unmatched}; frames {run.Frames} processed, {run.DroppedFrames} dropped (previous frame still being inspected)");
