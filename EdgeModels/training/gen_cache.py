@@ -18,9 +18,9 @@ import synth
 
 
 def _one(args):
-    seed, i, contrasting_p = args
+    seed, i, same_tone = args
     info = {}
-    im, boxes = synth.sample(seed, i, jpeg=True, info=info, contrasting_p=contrasting_p)
+    im, boxes = synth.sample(seed, i, jpeg=True, info=info, same_tone=same_tone)
     return im, boxes, info["contrast"]
 
 
@@ -30,19 +30,18 @@ def main():
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--name", default="train")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--same-tone", type=float, default=round(1 - synth.CONTRASTING_SCRATCH_P, 6))
+    ap.add_argument("--same-tone", type=float, default=synth.SAME_TONE_SCRATCH_P)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "cache"))
     a = ap.parse_args()
     if not 0 <= a.same_tone <= 1:
         ap.error(f"--same-tone {a.same_tone}: a share, between 0 and 1")
-    contrasting_p = synth.CONTRASTING_SCRATCH_P if a.same_tone == round(1 - synth.CONTRASTING_SCRATCH_P, 6) else 1 - a.same_tone
     os.makedirs(a.out, exist_ok=True)
     npy = os.path.join(a.out, f"{a.name}.npy")
     meta = os.path.join(a.out, f"{a.name}.json")
     if os.path.exists(meta):
         m = json.load(open(meta))
         if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 4 \
-                and m.get("same_tone", 0.15) == a.same_tone:
+                and m.get("same_tone", synth.SAME_TONE_SCRATCH_P) == a.same_tone:
             print(f"cache {npy} up to date")
             return
     # Written beside and renamed into place: a training run may have the old file mapped, and truncating it
@@ -52,7 +51,7 @@ def main():
     labels, contrast = [], []
     t0 = time.time()
     with Pool(a.workers) as pool:
-        for i, (im, boxes, con) in enumerate(pool.imap(_one, [(a.seed, i, contrasting_p) for i in range(a.count)], chunksize=16)):
+        for i, (im, boxes, con) in enumerate(pool.imap(_one, [(a.seed, i, a.same_tone) for i in range(a.count)], chunksize=16)):
             arr[i] = im
             labels.append(boxes)
             contrast.append(con)

@@ -200,16 +200,16 @@ def _contrast(before, after, mask, alpha, belt, light):
     return float(np.percentile(np.abs((img1 - img0) @ _LUMA), 90))
 
 
-# Share of scratches drawn in the tone that contrasts with the surface under them (bright on dark, dark on
-# bright); the rest are same-tone (bright on bright metal), the hardest kind to see. The held-out and
-# validation sets use this default; a training set may draw more same-tone scratches (gen_cache.py --same-tone).
-CONTRASTING_SCRATCH_P = 0.85
+# Share of scratches drawn in the tone of the surface under them (bright on bright metal, dark on dark), the
+# hardest kind to see; the rest contrast with it. The held-out and validation sets use this default; a training
+# set may draw more of them (gen_cache.py --same-tone).
+SAME_TONE_SCRATCH_P = 0.15
 
 
-def render(rng, jpeg_quality=None, info=None, contrasting_p=CONTRASTING_SCRATCH_P):
+def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
     info["contrast"]: each box's visible contrast (see `_contrast`), in box order, and info["alpha"]: the
-    part's coverage mask (float HxW). `contrasting_p`: see CONTRASTING_SCRATCH_P."""
+    part's coverage mask (float HxW). `same_tone`: see SAME_TONE_SCRATCH_P."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
     img = _belt(rng)
     part = Part(rng)
@@ -307,7 +307,7 @@ def render(rng, jpeg_quality=None, info=None, contrasting_p=CONTRASTING_SCRATCH_
             u_b = rng.random()
             py, px = int(np.clip(to_img(*p)[1], 0, SIZE - 1)), int(np.clip(to_img(*p)[0], 0, SIZE - 1))
             lum = float(surf[py, px].mean())
-            bright = (lum < 0.55) if u_b < contrasting_p else (lum >= 0.55)
+            bright = (lum < 0.55) if u_b < 1 - same_tone else (lum >= 0.55)
             col = rng.uniform(0.85, 1.0) if bright else rng.uniform(0.02, 0.15)
             strength = rng.uniform(0.6, 0.9)
             surf = surf * (1 - m[..., None] * strength) + m[..., None] * strength * col
@@ -397,14 +397,14 @@ def render(rng, jpeg_quality=None, info=None, contrasting_p=CONTRASTING_SCRATCH_
 MIN_CONTRAST = 0.06
 
 
-def sample(seed, index, jpeg=True, info=None, contrasting_p=CONTRASTING_SCRATCH_P):
+def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P):
     """Image `index` of the set `seed`. A draw with a defect fainter than MIN_CONTRAST is drawn again
     from the stream (seed, index, attempt), so the result still depends on (seed, index) only."""
     for attempt in range(50):
         rng = np.random.default_rng([seed, index] if attempt == 0 else [seed, index, attempt])
         q = int(rng.integers(75, 96)) if jpeg else None
         details = {}
-        out, boxes = render(rng, q, details, contrasting_p)
+        out, boxes = render(rng, q, details, same_tone)
         if all(c >= MIN_CONTRAST for c in details["contrast"]):
             break
     else:
