@@ -76,7 +76,48 @@ def composite(rng, image, alpha):
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def compose_set(src, dst, seed, keep):
+    """Lays every part of the labelled folder `src` (make_heldout.py output, with masks/) onto a belt, as the
+    simulator would, into `dst` as belt-NNNN.png (lossless: the simulator feeds raw frames, not JPEGs) with the same
+    labels; with `keep`, the original images too, so one set scores both trigger modes."""
+    import json
+    import os
+    import shutil
+    meta = json.load(open(os.path.join(src, "labels.json")))
+    os.makedirs(dst, exist_ok=True)
+    out = []
+    for i, e in enumerate(meta["images"]):
+        stem = os.path.splitext(e["file"])[0]
+        mask_path = os.path.join(src, "masks", stem + ".png")
+        if not os.path.exists(mask_path):
+            raise SystemExit(f"{mask_path}: no mask for {e['file']} (make_heldout.py writes masks/ beside the images)")
+        im = np.asarray(Image.open(os.path.join(src, e["file"])).convert("RGB"))
+        alpha = np.asarray(Image.open(mask_path).convert("L")).astype(np.float32) / 255
+        if alpha.shape != im.shape[:2]:
+            raise SystemExit(f"{mask_path} is {alpha.shape[1]}x{alpha.shape[0]}, its image {im.shape[1]}x{im.shape[0]}")
+        name = f"belt-{stem}.png"
+        Image.fromarray(composite(np.random.default_rng([seed, i, 2000]), im, alpha)).save(os.path.join(dst, name))
+        out.append(dict(e, file=name))
+        if keep:
+            shutil.copyfile(os.path.join(src, e["file"]), os.path.join(dst, e["file"]))
+            out.append(e)
+    json.dump(dict(meta, images=out, belt={"from": os.path.basename(os.path.normpath(src)), "seed": seed, "kept_originals": keep}),
+              open(os.path.join(dst, "labels.json"), "w"), indent=0)
+    print(f"{len(meta['images'])} parts from {src} laid on belts -> {dst} ({len(out)} images)")
+
+
 if __name__ == "__main__":
+    import sys
+    if len(sys.argv) > 1 and sys.argv[1] == "--set":
+        import argparse
+        ap = argparse.ArgumentParser(description="lay a labelled folder's parts onto belts (a validation set for continuous mode)")
+        ap.add_argument("--set", required=True)
+        ap.add_argument("--out", required=True)
+        ap.add_argument("--seed", type=int, default=1)
+        ap.add_argument("--keep", action="store_true", help="also copy the original images, so the set holds both")
+        a = ap.parse_args()
+        compose_set(a.set, a.out, a.seed, a.keep)
+        sys.exit(0)
     import sys
     import synth
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 9
