@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # Turn a trained run into the committed model files: the per-class operating point on the validation set (seed 4),
 # the FP32 ONNX file with it in its metadata, the INT8 QDQ file with its own operating point, and the held-out
-# evaluation. Usage: EdgeModels/training/release.sh [RUN_DIR]   (default runs/defect; needs cache/val4 and cache/train)
+# evaluation. Usage: EdgeModels/training/release.sh [RUN_DIR] [VAL_SET]   (default runs/defect and cache/val4; needs
+# cache/train). VAL_SET cache/val4mix (belt.py --set cache/val4 --out cache/val4mix --keep, built here when missing)
+# chooses the thresholds on the validation parts both as photographed and laid on continuous mode's belt.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3
 RUN="${1:-runs/defect}"
+VAL="${2:-cache/val4}"
 export OMP_NUM_THREADS=1
 cd "$HERE"
 NICE="nice -n 10"
 [ -f "$RUN/best.pt" ] || { echo "release.sh: $RUN/best.pt not found (train.py --out $RUN writes it)" >&2; exit 2; }
 [ -f cache/val4/labels.json ] || $NICE "$PY" make_heldout.py --seed 4 --count 1200 --out cache/val4
-$NICE "$PY" operating_point.py --ckpt "$RUN/best.pt" --set cache/val4 --json "$RUN/op_val4.json" | tee "$RUN/op_val4.txt"
-$NICE "$PY" export_onnx.py --ckpt "$RUN/best.pt" --min-score "$RUN/op_val4.json"          # -> models/defect/defect.onnx
+if [ "$VAL" = cache/val4mix ] && [ ! -f cache/val4mix/labels.json ]; then
+  $NICE "$PY" belt.py --set cache/val4 --out cache/val4mix --keep
+fi
+[ -f "$VAL/labels.json" ] || { echo "release.sh: $VAL/labels.json not found (a make_heldout.py folder)" >&2; exit 2; }
+OP="op_$(basename "$VAL")"
+$NICE "$PY" operating_point.py --ckpt "$RUN/best.pt" --set "$VAL" --json "$RUN/$OP.json" | tee "$RUN/$OP.txt"
+$NICE "$PY" export_onnx.py --ckpt "$RUN/best.pt" --min-score "$RUN/$OP.json"          # -> models/defect/defect.onnx
 $NICE "$PY" quantize_qdq.py --ckpt "$RUN/best.pt" --calib 128 --pct 99.999                  # -> models/defect/defect-int8.onnx
-$NICE "$PY" operating_point.py --onnx "$ROOT/models/defect/defect-int8.onnx" --set cache/val4 --json "$RUN/op_val4_int8.json" \
-  | tee "$RUN/op_val4_int8.txt"
-$NICE "$PY" quantize_qdq.py --ckpt "$RUN/best.pt" --calib 128 --pct 99.999 --min-score "$RUN/op_val4_int8.json"   # same graph, its thresholds
+$NICE "$PY" operating_point.py --onnx "$ROOT/models/defect/defect-int8.onnx" --set "$VAL" --json "$RUN/${OP}_int8.json" \
+  | tee "$RUN/${OP}_int8.txt"
+$NICE "$PY" quantize_qdq.py --ckpt "$RUN/best.pt" --calib 128 --pct 99.999 --min-score "$RUN/${OP}_int8.json"   # same graph, its thresholds
 $NICE "$PY" evaluate.py --ckpt "$RUN/best.pt" --json "$ROOT/models/defect/eval.json"       # held-out mAP@0.5 (torch + both ONNX)
 ls -l "$ROOT/models/defect/"*.onnx
