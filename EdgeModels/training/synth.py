@@ -205,11 +205,15 @@ def _contrast(before, after, mask, alpha, belt, light):
 # set may draw more of them (gen_cache.py --same-tone).
 SAME_TONE_SCRATCH_P = 0.15
 
+# Share of scratches drawn within 0.3 rad of the part's brushing direction (along the grain of brushed metal, the
+# other hard kind to see); 0, the default every validation and held-out set uses, draws the angle uniformly.
+ALONG_GRAIN_SCRATCH_P = 0.0
 
-def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P):
+
+def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
     info["contrast"]: each box's visible contrast (see `_contrast`), in box order, and info["alpha"]: the
-    part's coverage mask (float HxW). `same_tone`: see SAME_TONE_SCRATCH_P."""
+    part's coverage mask (float HxW). `same_tone`, `along_grain`: see SAME_TONE_SCRATCH_P, ALONG_GRAIN_SCRATCH_P."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
     img = _belt(rng)
     part = Part(rng)
@@ -281,7 +285,12 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P):
             if p is None:
                 continue
             L = rng.uniform(18, 70)
-            ang = rng.uniform(0, np.pi)
+            # One draw either way, so along_grain=0 gives exactly the old angle (pi * U).
+            u_a = rng.uniform(0, 1)
+            if u_a < along_grain:  # within 0.3 rad of the brushing (which runs along u)
+                ang = (u_a / along_grain - 0.5) * 0.6
+            else:
+                ang = np.pi * (u_a - along_grain) / (1 - along_grain)
             du, dv = np.cos(ang), np.sin(ang)
             bend = rng.uniform(-0.18, 0.18) * L
             t = np.linspace(-0.5, 0.5, 14)
@@ -397,14 +406,14 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P):
 MIN_CONTRAST = 0.06
 
 
-def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P):
+def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P):
     """Image `index` of the set `seed`. A draw with a defect fainter than MIN_CONTRAST is drawn again
     from the stream (seed, index, attempt), so the result still depends on (seed, index) only."""
     for attempt in range(50):
         rng = np.random.default_rng([seed, index] if attempt == 0 else [seed, index, attempt])
         q = int(rng.integers(75, 96)) if jpeg else None
         details = {}
-        out, boxes = render(rng, q, details, same_tone)
+        out, boxes = render(rng, q, details, same_tone, along_grain)
         if all(c >= MIN_CONTRAST for c in details["contrast"]):
             break
     else:
