@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Edge.Agent.Cli;
 using Edge.Models.Imaging;
@@ -42,6 +43,36 @@ public sealed class DetectCommandTests : IDisposable
 
     private static List<JsonElement> Lines(string stdout) =>
         stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+    [Fact]
+    public async Task A_command_line_of_40_KB_does_not_overflow_the_stack_when_onnx_runtime_creates_its_env()
+    {
+        // ONNX Runtime 1.30's CreateEnv recurses over the process's command line (~280 bytes of stack per character):
+        // on the main thread's 8 MB stack, ~30 KB of image paths killed `edge detect` before it read an image.
+        // This needs a real child process: the command line is the process's, not EdgeCli.Run's arguments.
+        string deep = _images;
+        for (int i = 0; i < 3; i++) deep = Directory.CreateDirectory(Path.Combine(deep, new string((char)('p' + i), 200))).FullName;
+        string image = Path.Combine(deep, "a.jpg");
+        File.Copy(Path.Combine(_images, "a.jpg"), image);
+        const int copies = 64;
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "edge.dll"), "detect", "--model", _model, "--json" }) info.ArgumentList.Add(arg);
+        for (int i = 0; i < copies; i++) info.ArgumentList.Add(image);
+        Assert.True(info.ArgumentList.Sum(a => a.Length + 1) > 40_000);
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try { await process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("edge detect did not exit within 120 s");
+        }
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await stderr}");
+        Assert.Equal(copies, Lines(await stdout).Count);
+    }
 
     [Fact]
     public void Json_output_has_one_object_per_image_with_labels_scores_boxes_and_stage_times()

@@ -17,10 +17,7 @@ internal sealed unsafe class OrtRuntime
         Ort.SetApi(api);
 
         Env = new OrtEnvHandle();
-        nint env;
-        fixed (byte* logId = "edge"u8)
-            Ort.ThrowIfFailed(api->CreateEnv(OrtConst.LoggingLevelWarning, logId, &env));
-        Marshal.InitHandle(Env, env);
+        Marshal.InitHandle(Env, CreateEnvOnLargeStack(api));
 
         CpuMemory = new OrtMemoryInfoHandle();
         nint memoryInfo;
@@ -30,6 +27,34 @@ internal sealed unsafe class OrtRuntime
         nint allocator;
         Ort.ThrowIfFailed(api->GetAllocatorWithDefaultOptions(&allocator));
         DefaultAllocator = allocator; // owned by ORT, never freed
+    }
+
+    /// <summary>
+    /// ONNX Runtime 1.30's CreateEnv recurses over the process's command line: its stack use grows by about 280 bytes
+    /// per character, so ~30 KB of arguments (`edge detect` given 800 image paths) overflow the main thread's 8 MB
+    /// stack and kill the process (found by hand; the same in a plain C program). The env is therefore created on a
+    /// thread of its own whose stack is sized from the command line (reserved, touched only as deep as it goes).
+    /// </summary>
+    internal static long EnvStackBytes(long commandLineChars) =>
+        Math.Clamp(16L * 1024 * 1024 + 1024 * commandLineChars, 16L * 1024 * 1024, 1L << 30);
+
+    private static nint CreateEnvOnLargeStack(OrtApi* api)
+    {
+        long chars = 0;
+        foreach (var arg in Environment.GetCommandLineArgs()) chars += System.Text.Encoding.UTF8.GetByteCount(arg) + 1;
+        nint env = 0;
+        nint status = 0;
+        var thread = new Thread(() =>
+        {
+            nint e;
+            fixed (byte* logId = "edge"u8)
+                status = api->CreateEnv(OrtConst.LoggingLevelWarning, logId, &e);
+            env = status == 0 ? e : 0;
+        }, (int)EnvStackBytes(chars)) { Name = "ort-create-env", IsBackground = true };
+        thread.Start();
+        thread.Join();
+        Ort.ThrowIfFailed(status);
+        return env;
     }
 
     public string LibraryPath { get; }
