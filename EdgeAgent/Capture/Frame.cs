@@ -48,6 +48,13 @@ internal sealed class FramePool(int retain, Action? returned = null)
 {
     private readonly Stack<Frame> _idle = new(retain);
     private bool _closed;
+    private long _created;
+
+    /// <summary>Frames created so far (each with its buffer): the pool's only allocations.</summary>
+    public long Created => Interlocked.Read(ref _created);
+
+    /// <summary>Idle frames kept for reuse at most.</summary>
+    public int Retain => retain;
 
     public Frame Rent()
     {
@@ -57,7 +64,11 @@ internal sealed class FramePool(int retain, Action? returned = null)
             ObjectDisposedException.ThrowIf(_closed, this);
             _idle.TryPop(out frame);
         }
-        frame ??= new Frame(this);
+        if (frame is null)
+        {
+            frame = new Frame(this);
+            Interlocked.Increment(ref _created);
+        }
         frame.Lease();
         return frame;
     }

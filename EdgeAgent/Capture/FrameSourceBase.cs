@@ -68,6 +68,8 @@ internal abstract partial class FrameSourceBase : IFrameSource
 
     /// <summary>Managed bytes the capture thread had allocated when it counted its latest frame (allocation budget checks).</summary>
     internal long CaptureThreadAllocatedBytes => Volatile.Read(ref _captureThreadAllocated);
+    /// <summary>Frames the pool has created so far, and how many idle ones it keeps (tests: growth is bounded).</summary>
+    internal (long Created, int Retain) PoolGrowth => (Pool.Created, Pool.Retain);
 
     /// <summary>Frames captured so far, delivered or not.</summary>
     internal long Captured => Interlocked.Read(ref _sequence);
