@@ -20,7 +20,11 @@ if [ "$VAL" = cache/val4mix ] && [ ! -f cache/val4mix/labels.json ]; then
 fi
 [ -f "$VAL/labels.json" ] || { echo "release.sh: $VAL/labels.json not found (a make_heldout.py folder)" >&2; exit 2; }
 OP="op_$(basename "$VAL")"
-$NICE "$PY" operating_point.py --ckpt "$RUN/best.pt" --set "$VAL" --json "$RUN/$OP.json" | tee "$RUN/$OP.txt"
+if [ -f "$RUN/$OP.json" ] && [ "$RUN/$OP.json" -nt "$RUN/best.pt" ] && [ "$RUN/$OP.json" -nt "$VAL/labels.json" ]; then
+  echo "release.sh: reusing $RUN/$OP.json (newer than $RUN/best.pt and $VAL; delete it to recompute)"
+else
+  $NICE "$PY" operating_point.py --ckpt "$RUN/best.pt" --set "$VAL" --json "$RUN/$OP.json" | tee "$RUN/$OP.txt"
+fi
 $NICE "$PY" export_onnx.py --ckpt "$RUN/best.pt" --min-score "$RUN/$OP.json"          # -> models/defect/defect.onnx
 $NICE "$PY" quantize_qdq.py --ckpt "$RUN/best.pt" --calib 128 --pct 99.999                  # -> models/defect/defect-int8.onnx
 $NICE "$PY" operating_point.py --onnx "$ROOT/models/defect/defect-int8.onnx" --set "$VAL" --json "$RUN/${OP}_int8.json" \

@@ -34,7 +34,7 @@ def log(msg, fh=None):
 
 
 class Crops:
-    def __init__(self, images, labels, crop, seed, class_weights=None, contrast=None, faint=(1.0, {})):
+    def __init__(self, images, labels, crop, seed, class_weights=None, contrast=None, faint=(1.0, {}), hard=(1.0, {}, {})):
         self.images, self.labels, self.crop = images, labels, crop
         self.rng = np.random.default_rng(seed)
         # Box weights: the box's class weight (1 by default), times faint[0] when its visible contrast is below
@@ -46,15 +46,27 @@ class Crops:
         con = contrast or [[1.0] * len(b) for b in labels]
         self.box_w = [np.array([self.class_weights.get(k, 1.0) * (fw if c < fc.get(k, 0.0) else 1.0) for (k, _), c in zip(boxes, cs)])
                       for boxes, cs in zip(labels, con)]
-        w = np.array([max([1.0] + bw.tolist()) for bw in self.box_w])
+        # Hard examples (mine.py): images where a model still made a false positive or scored a defect weakly are
+        # sampled hard[0] times as often; weak boxes weigh hard[0] times more; half of a false-positive image's
+        # crops centre on one of its false positives.
+        hw, self.neg, weak = hard
+        for i, js in weak.items():
+            for j in js:
+                self.box_w[i][j] *= hw
+        w = np.array([max([1.0] + bw.tolist() + ([hw] if i in self.neg else [])) for i, bw in enumerate(self.box_w)])
         self.p = w / w.sum()
 
     def one(self, idx):
         img = self.images[idx]
         boxes = self.labels[idx]
         S, c, rng = synth.SIZE, self.crop, self.rng
+        neg = self.neg.get(idx)
         if c >= S:
             x0 = y0 = 0
+        elif neg and rng.random() < 0.5:
+            b = neg[int(rng.integers(len(neg)))]
+            cx, cy = (b[0] + b[2]) / 2 + rng.uniform(-c * 0.35, c * 0.35), (b[1] + b[3]) / 2 + rng.uniform(-c * 0.35, c * 0.35)
+            x0, y0 = int(np.clip(cx - c / 2, 0, S - c)), int(np.clip(cy - c / 2, 0, S - c))
         elif boxes and rng.random() < 0.75:
             # centre on a box, the weighted classes' boxes proportionally more often
             bw = self.box_w[idx]
@@ -161,6 +173,24 @@ def load_sets(cache, names):
     return Concat(arrays), meta
 
 
+def load_hard(path, names, lengths):
+    """mine.py's output -> ({global image index: [false positive boxes]}, {global image index: [weak box indices]})
+    for the sets in `names` (concatenated in that order, with these lengths); other sets' entries are skipped."""
+    r = json.load(open(path))
+    start = dict(zip(names, np.cumsum([0] + list(lengths))[:-1].tolist()))
+    neg, weak, skipped = {}, {}, 0
+    for e in r["images"]:
+        if e["set"] not in start:
+            skipped += 1
+            continue
+        g = start[e["set"]] + e["i"]
+        if e["fp"]:
+            neg[g] = [b for _, _, b in e["fp"]]
+        if e["weak"]:
+            weak[g] = [j for j, _ in e["weak"]]
+    return neg, weak, skipped, r.get("ckpt", "?")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=os.path.join(HERE, "cache"))
@@ -184,6 +214,10 @@ def main():
                     help="sample defects fainter than --faint-below W times as often (needs a cache with contrast)")
     ap.add_argument("--faint-below", nargs="*", default=["scratch=0.2", "spot=0.2"], metavar="CLASS=C",
                     help="per class, the visible contrast (synth._contrast) below which a defect counts as faint")
+    ap.add_argument("--hard", nargs="*", default=[], metavar="FILE",
+                    help="hard examples mined by mine.py (false positives and weakly scored defects of a model on these sets)")
+    ap.add_argument("--hard-weight", type=float, default=4.0, metavar="W",
+                    help="sample --hard images W times as often (half their crops centred on the false positives)")
     ap.add_argument("--eval-n", type=int, default=48)
     ap.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)), help="channel widths of the five stages")
     ap.add_argument("--head", type=int, default=DEFAULT_HEAD, help="channels of the box and class heads")
@@ -223,7 +257,19 @@ def main():
     if a.faint_weight != 1.0 and "contrast" not in meta:
         raise SystemExit(f"--faint-weight needs each box's contrast: re-render {a.train_set} with this gen_cache.py")
     faint = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.faint_below)}
-    data = Crops(images, labels, a.crop, a.seed + 1, weights, meta.get("contrast"), (a.faint_weight, faint))
+    neg, weak = {}, {}
+    for f in a.hard:
+        lengths = [len(x) for x in images.arrays] if isinstance(images, Concat) else [len(images)]
+        n_, w_, skipped, src = load_hard(f, a.train_set, lengths)
+        for k, v in n_.items():
+            neg.setdefault(k, []).extend(v)
+        for k, v in w_.items():
+            weak.setdefault(k, []).extend(j for j in v if j not in weak.get(k, []))
+        log(f"hard examples from {f} (mined with {src}): {sum(len(v) for v in n_.values())} false positives on {len(n_)} images, "
+            f"{sum(len(v) for v in w_.values())} weak defects on {len(w_)} images, {skipped} entries of other sets skipped; "
+            f"sampled {a.hard_weight}x", fh)
+    data = Crops(images, labels, a.crop, a.seed + 1, weights, meta.get("contrast"), (a.faint_weight, faint),
+                 (a.hard_weight, neg, weak))
     if a.faint_weight != 1.0:
         nf = sum(1 for bx, cs in zip(labels, meta["contrast"]) if any(c < faint.get(k, 0.0) for (k, _), c in zip(bx, cs)))
         log(f"faint defects ({' '.join(a.faint_below)}) sampled {a.faint_weight}x: in {nf} images", fh)
