@@ -1,7 +1,7 @@
 """Mine a trained model's hard examples from cached training sets, for train.py --hard.
 
 usage: mine.py --ckpt runs/h1/best.pt --sets train9 train10 --out runs/h1/hard.json
-               [--cache cache] [--fp-conf 0.2] [--fn-below 0.5] [--overlap 0.3] [--limit N]
+               [--cache cache] [--fp-conf 0.2] [--fn-below 0.5] [--overlap 0.3] [--start I] [--limit N]
 
 Runs the model over every image of the sets (training images only: never the validation or held-out sets) and
 records two kinds of mistake it still makes there:
@@ -62,7 +62,8 @@ def main():
     ap.add_argument("--fp-conf", type=float, default=0.2)
     ap.add_argument("--fn-below", type=float, default=0.5)
     ap.add_argument("--overlap", type=float, default=0.3)
-    ap.add_argument("--limit", type=int, default=0, help="mine only the first N images of each set (a quick look)")
+    ap.add_argument("--start", type=int, default=0, help="begin at this image of each set (mine a part not mined before)")
+    ap.add_argument("--limit", type=int, default=0, help="mine at most N images of each set, from --start")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -75,9 +76,11 @@ def main():
                 raise SystemExit(f"mine.py: {f} not found (gen_cache.py renders the set)")
         ims = np.load(npy, mmap_mode="r")
         labels = json.load(open(js))["labels"]
-        n = min(len(ims), a.limit) if a.limit else len(ims)
+        if not 0 <= a.start < len(ims):
+            raise SystemExit(f"mine.py: --start {a.start} is outside {name}'s {len(ims)} images")
+        n = min(len(ims), a.start + a.limit) if a.limit else len(ims)
         t0, nfp, nweak, step = time.time(), 0, 0, 256
-        for i0 in range(0, n, step):
+        for i0 in range(a.start, n, step):
             outs = predict(model, ims[i0:min(i0 + step, n)])
             for k, o in enumerate(outs):
                 i = i0 + k
@@ -89,10 +92,10 @@ def main():
                                           "weak": [[j, round(s, 4)] for j, s in weak]})
                     nfp += len(fps)
                     nweak += len(weak)
-            done = min(i0 + step, n)
+            done = min(i0 + step, n) - a.start
             rate = done / max(time.time() - t0, 1e-6)
-            print(f"{name}: {done}/{n} images, {nfp} false positives, {nweak} weak defects, "
-                  f"{rate:.1f} img/s, {(n - done) / rate / 60:.1f} min left", flush=True)
+            print(f"{name}: {done}/{n - a.start} images, {nfp} false positives, {nweak} weak defects, "
+                  f"{rate:.1f} img/s, {(n - a.start - done) / rate / 60:.1f} min left", flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(res, f)
