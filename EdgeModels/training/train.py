@@ -120,7 +120,7 @@ def predict(model, images, batch=8):
     model.eval()
     outs = []
     for i in range(0, len(images), batch):
-        x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch])).permute(0, 3, 1, 2).float().div_(255)
+        x = torch.from_numpy(np.array(images[i:i + batch])).permute(0, 3, 1, 2).float().div_(255)
         outs.extend(o.numpy() for o in model(x))
     model.export = was
     return outs
