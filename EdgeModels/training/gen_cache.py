@@ -1,5 +1,5 @@
 """Render a synthetic set into cache/<name>.npy (uint8 N x 320 x 320 x 3) + cache/<name>.json (boxes, and each
-box's visible contrast, see synth._contrast).
+box's visible contrast, see synth._contrast, and each scratch's angle to the brushing, synth.render).
 
 usage: gen_cache.py --seed 1 --count 5000 --name train [--workers 2] [--same-tone 0.15] [--along-grain 0] [--belt 0]
 
@@ -30,7 +30,7 @@ def _one(args):
         rng = np.random.default_rng([seed, i, 1000])  # its own stream: the sample is the same with or without
         if rng.random() < belt_p:
             im = belt.composite(rng, im, info["alpha"])
-    return im, boxes, info["contrast"]
+    return im, boxes, info["contrast"], info["grain"]
 
 
 def main():
@@ -57,25 +57,26 @@ def main():
         m = json.load(open(meta))
         if m.get("seed") == a.seed and m.get("count") == a.count and m.get("version") == 4 \
                 and m.get("same_tone", synth.SAME_TONE_SCRATCH_P) == a.same_tone and m.get("belt", 0.0) == a.belt \
-                and m.get("along_grain", synth.ALONG_GRAIN_SCRATCH_P) == a.along_grain:
+                and m.get("along_grain", synth.ALONG_GRAIN_SCRATCH_P) == a.along_grain and "grain" in m:
             print(f"cache {npy} up to date")
             return
     # Written beside and renamed into place: a training run may have the old file mapped, and truncating it
     # under that run would hand it zeroed images.
     tmp_npy, tmp_meta = npy + ".partial", meta + ".partial"
     arr = np.lib.format.open_memmap(tmp_npy, mode="w+", dtype=np.uint8, shape=(a.count, synth.SIZE, synth.SIZE, 3))
-    labels, contrast = [], []
+    labels, contrast, grain = [], [], []
     t0 = time.time()
     with Pool(a.workers) as pool:
-        for i, (im, boxes, con) in enumerate(pool.imap(_one, [(a.seed, i, a.same_tone, a.along_grain, a.belt) for i in range(a.count)], chunksize=16)):
+        for i, (im, boxes, con, gr) in enumerate(pool.imap(_one, [(a.seed, i, a.same_tone, a.along_grain, a.belt) for i in range(a.count)], chunksize=16)):
             arr[i] = im
             labels.append(boxes)
             contrast.append(con)
+            grain.append(gr)
             if (i + 1) % 500 == 0:
                 print(f"  {a.name}: {i + 1}/{a.count} images, {time.time() - t0:.0f}s", flush=True)
     arr.flush()
     del arr
-    json.dump({"seed": a.seed, "count": a.count, "version": 4, "same_tone": a.same_tone, "along_grain": a.along_grain, "belt": a.belt, "labels": labels, "contrast": contrast}, open(tmp_meta, "w"))
+    json.dump({"seed": a.seed, "count": a.count, "version": 4, "same_tone": a.same_tone, "along_grain": a.along_grain, "belt": a.belt, "labels": labels, "contrast": contrast, "grain": grain}, open(tmp_meta, "w"))
     os.replace(tmp_npy, npy)
     os.replace(tmp_meta, meta)
     n = sum(len(b) for b in labels)

@@ -212,9 +212,11 @@ ALONG_GRAIN_SCRATCH_P = 0.0
 
 def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
-    info["contrast"]: each box's visible contrast (see `_contrast`), in box order, and info["alpha"]: the
-    part's coverage mask (float HxW). `same_tone`, `along_grain`: see SAME_TONE_SCRATCH_P, ALONG_GRAIN_SCRATCH_P."""
+    info["contrast"]: each box's visible contrast (see `_contrast`), in box order, info["grain"]: per box, a
+    scratch's angle to the brushing of the metal under it (0 to pi/2 rad; None for other classes and on plastic),
+    and info["alpha"]: the part's coverage mask (float HxW). `same_tone`, `along_grain`: see SAME_TONE_SCRATCH_P, ALONG_GRAIN_SCRATCH_P."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
+    grain = []  # per box: a scratch's angle to the brushing (None where there is none)
     img = _belt(rng)
     part = Part(rng)
     metal = rng.random() < 0.6
@@ -271,6 +273,7 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
         before = surf
         surf = surf * (1 - dark[..., None])
         changes.append((before, surf, np.maximum(ring, dot) * 2.5))
+        grain.append(None)
         x, y = to_img(hu, hv)
         boxes.append((3, [max(0.0, x - hr - 1.5), max(0.0, y - hr - 1.5), min(SIZE, x + hr + 1.5), min(SIZE, y + hr + 1.5)]))
         taken.append((hu, hv))
@@ -280,6 +283,7 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
         if k == 3:
             continue
         before = surf
+        g = None
         if k == 0:  # scratch
             p = _sample_on_part(rng, part, all_holes, 6, taken, 18)
             if p is None:
@@ -292,6 +296,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
             else:
                 ang = np.pi * (u_a - along_grain) / (1 - along_grain)
             du, dv = np.cos(ang), np.sin(ang)
+            if metal:  # brushing runs along u (see _surface)
+                g = float(min(ang % np.pi, np.pi - ang % np.pi))
             bend = rng.uniform(-0.18, 0.18) * L
             t = np.linspace(-0.5, 0.5, 14)
             pu = p[0] + du * L * t - dv * bend * (1 - 4 * t ** 2)
@@ -373,6 +379,7 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
         if b is None:
             continue
         boxes.append((int(k), b))
+        grain.append(g)
         changes.append((before, surf, m))
         taken.append(p)
 
@@ -396,6 +403,7 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
         out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
     if info is not None:
         info["contrast"] = [round(c, 3) for c in contrasts]
+        info["grain"] = [None if g is None else round(g, 3) for g in grain]
         info["alpha"] = alpha  # the part's coverage (0..1; 0 in through holes), for compositing onto another belt
     return out, [(k, [float(round(z, 1)) for z in b]) for k, b in boxes]
 

@@ -34,7 +34,8 @@ def log(msg, fh=None):
 
 
 class Crops:
-    def __init__(self, images, labels, crop, seed, class_weights=None, contrast=None, faint=(1.0, {}), hard=(1.0, {}, {})):
+    def __init__(self, images, labels, crop, seed, class_weights=None, contrast=None, faint=(1.0, {}), hard=(1.0, {}, {}),
+                 grain=None, along=(1.0, 0.3)):
         self.images, self.labels, self.crop = images, labels, crop
         self.rng = np.random.default_rng(seed)
         # Box weights: the box's class weight (1 by default), times faint[0] when its visible contrast is below
@@ -46,6 +47,13 @@ class Crops:
         con = contrast or [[1.0] * len(b) for b in labels]
         self.box_w = [np.array([self.class_weights.get(k, 1.0) * (fw if c < fc.get(k, 0.0) else 1.0) for (k, _), c in zip(boxes, cs)])
                       for boxes, cs in zip(labels, con)]
+        # Scratches within along[1] rad of the brushing under them (the hardest to tell from the brushing lines)
+        # weigh along[0] times more.
+        if grain is not None and along[0] != 1.0:
+            for bw, gs in zip(self.box_w, grain):
+                for j, g in enumerate(gs):
+                    if g is not None and g <= along[1]:
+                        bw[j] *= along[0]
         # Hard examples (mine.py): images where a model still made a false positive or scored a defect weakly are
         # sampled hard[0] times as often; weak boxes weigh hard[0] times more; half of a false-positive image's
         # crops centre on one of its false positives.
@@ -158,7 +166,7 @@ class Concat:
 
 
 def load_sets(cache, names):
-    """The cached training sets `names` as one: (images, meta) with labels (and contrast) concatenated in order."""
+    """The cached training sets `names` as one: (images, meta) with labels (and contrast, grain) concatenated in order."""
     arrays, metas = [], []
     for n in names:
         arrays.append(np.load(os.path.join(cache, n + ".npy"), mmap_mode="r"))
@@ -170,6 +178,8 @@ def load_sets(cache, names):
     meta = {"seed": "+".join(str(m["seed"]) for m in metas), "labels": [l for m in metas for l in m["labels"]]}
     if all("contrast" in m for m in metas):
         meta["contrast"] = [c for m in metas for c in m["contrast"]]
+    if all("grain" in m for m in metas):
+        meta["grain"] = [g for m in metas for g in m["grain"]]
     return Concat(arrays), meta
 
 
@@ -212,6 +222,9 @@ def main():
                     help="sample images with this class W times as often, and centre crops on its boxes W times as often")
     ap.add_argument("--faint-weight", type=float, default=1.0, metavar="W",
                     help="sample defects fainter than --faint-below W times as often (needs a cache with contrast)")
+    ap.add_argument("--grain-weight", type=float, default=1.0, metavar="W",
+                    help="sample scratches within --grain-below rad of the brushing W times as often (needs a cache with grain)")
+    ap.add_argument("--grain-below", type=float, default=0.3, metavar="RAD")
     ap.add_argument("--faint-below", nargs="*", default=["scratch=0.2", "spot=0.2"], metavar="CLASS=C",
                     help="per class, the visible contrast (synth._contrast) below which a defect counts as faint")
     ap.add_argument("--hard", nargs="*", default=[], metavar="FILE",
@@ -255,7 +268,9 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.999))
     weights = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.class_weight)}
     if a.faint_weight != 1.0 and "contrast" not in meta:
-        raise SystemExit(f"--faint-weight needs each box's contrast: re-render {a.train_set} with this gen_cache.py")
+        raise SystemExit(f"--faint-weight needs each box's contrast: re-render {' '.join(a.train_set)} with this gen_cache.py")
+    if a.grain_weight != 1.0 and "grain" not in meta:
+        raise SystemExit(f"--grain-weight needs each scratch's angle to the brushing: re-render {' '.join(a.train_set)} with this gen_cache.py")
     faint = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.faint_below)}
     neg, weak = {}, {}
     for f in a.hard:
@@ -269,10 +284,13 @@ def main():
             f"{sum(len(v) for v in w_.values())} weak defects on {len(w_)} images, {skipped} entries of other sets skipped; "
             f"sampled {a.hard_weight}x", fh)
     data = Crops(images, labels, a.crop, a.seed + 1, weights, meta.get("contrast"), (a.faint_weight, faint),
-                 (a.hard_weight, neg, weak))
+                 (a.hard_weight, neg, weak), meta.get("grain"), (a.grain_weight, a.grain_below))
     if a.faint_weight != 1.0:
         nf = sum(1 for bx, cs in zip(labels, meta["contrast"]) if any(c < faint.get(k, 0.0) for (k, _), c in zip(bx, cs)))
         log(f"faint defects ({' '.join(a.faint_below)}) sampled {a.faint_weight}x: in {nf} images", fh)
+    if a.grain_weight != 1.0:
+        ng = sum(1 for gs in meta["grain"] if any(g is not None and g <= a.grain_below for g in gs))
+        log(f"scratches within {a.grain_below} rad of the brushing sampled {a.grain_weight}x: in {ng} images", fh)
     warm = 60
     t0 = time.time()
     budget = a.minutes * 60
