@@ -49,7 +49,7 @@ class Crops:
                       for boxes, cs in zip(labels, con)]
         # Scratches within along[1] rad of the brushing under them (the hardest to tell from the brushing lines)
         # weigh along[0] times more.
-        if grain is not None and along[0] != 1.0:
+        if grain is not None:
             for bw, gs in zip(self.box_w, grain):
                 for j, g in enumerate(gs):
                     if g is not None and g <= along[1]:
@@ -222,11 +222,12 @@ def main():
                     help="sample images with this class W times as often, and centre crops on its boxes W times as often")
     ap.add_argument("--faint-weight", type=float, default=1.0, metavar="W",
                     help="sample defects fainter than --faint-below W times as often (needs a cache with contrast)")
-    ap.add_argument("--grain-weight", type=float, default=1.0, metavar="W",
-                    help="sample scratches within --grain-below rad of the brushing W times as often (needs a cache with grain)")
-    ap.add_argument("--grain-below", type=float, default=0.3, metavar="RAD")
     ap.add_argument("--faint-below", nargs="*", default=["scratch=0.2", "spot=0.2"], metavar="CLASS=C",
                     help="per class, the visible contrast (synth._contrast) below which a defect counts as faint")
+    ap.add_argument("--grain-weight", type=float, default=1.0, metavar="W",
+                    help="sample scratches within --grain-below rad of the brushing W times as often (needs a cache with grain)")
+    ap.add_argument("--grain-below", type=float, default=0.3, metavar="RAD",
+                    help="a scratch's angle to the brushing under it (synth.render's grain) at or below which it counts as along-grain")
     ap.add_argument("--hard", nargs="*", default=[], metavar="FILE",
                     help="hard examples mined by mine.py (false positives and weakly scored defects of a model on these sets)")
     ap.add_argument("--hard-weight", type=float, default=4.0, metavar="W",
