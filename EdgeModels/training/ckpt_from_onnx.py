@@ -29,17 +29,9 @@ import torch
 from onnx import numpy_helper
 
 import synth
-from model import Conv, Detector, fuse_conv_bn
+from model import Conv, Detector, for_export
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def folded_detector(w, hc):
-    m = Detector(w=w, hc=hc)
-    m.eval()
-    fuse_conv_bn(m)
-    m.export = True
-    return m
 
 
 def load_initializers(m, path):
@@ -98,7 +90,7 @@ def main():
     if len(w) != 5:
         raise SystemExit(f"--widths: expected five comma-separated widths, got {a.widths!r}")
 
-    folded = folded_detector(w, a.head)
+    folded = for_export(Detector(w=w, hc=a.head))
     md = load_initializers(folded, a.onnx)
     from onnx_numpy import Graph
     im, _ = synth.sample(2, 0, jpeg=False)

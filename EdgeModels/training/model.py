@@ -175,10 +175,14 @@ def load_checkpoint(path, fused=False):
     arch = ck.get("arch", {})
     m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD))
     m.load_state_dict(ck["model"])
-    if fused:
-        m.eval()
-        fuse_conv_bn(m)
-        m.export = True
+    return for_export(m) if fused else m
+
+
+def for_export(m):
+    """`m` in eval mode with its BatchNorms folded and the export (decoded YOLOv8 layout) output."""
+    m.eval()
+    fuse_conv_bn(m)
+    m.export = True
     return m
 
 
