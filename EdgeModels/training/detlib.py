@@ -72,11 +72,22 @@ def assign(scores, boxes, anchors, strides, gt_boxes, gt_cls, gt_mask, topk=10, 
     return fg, tb, ts
 
 
-def compute_loss(box_raw, cls_logits, shapes, strides_cfg, gt_boxes, gt_cls, gt_mask, w_cls=1.0, w_box=5.0, w_l1=0.25):
+def compute_loss(box_raw, cls_logits, shapes, strides_cfg, gt_boxes, gt_cls, gt_mask, w_cls=1.0, w_box=5.0, w_l1=0.25,
+                 separate_first=False):
+    """`separate_first`: assign the first level's cells on their own (their own top-k per box) and the other levels
+    together, so a head added to a trained model (Detector.add_p2) gets positives although the trained levels'
+    predictions align better at first."""
     anchors, st = make_anchors(shapes, strides_cfg)
     pboxes = decode(box_raw, shapes, strides_cfg)  # B,N,4
     logits = cls_logits.transpose(1, 2)  # B,N,C
-    fg, tb, ts = assign(logits.detach().sigmoid(), pboxes.detach(), anchors, st, gt_boxes, gt_cls, gt_mask)
+    probs, pb_d = logits.detach().sigmoid(), pboxes.detach()
+    if separate_first:
+        n0 = int(shapes[0][0]) * int(shapes[0][1])
+        parts = [assign(probs[:, sl], pb_d[:, sl], anchors[:, sl], st[:, sl], gt_boxes, gt_cls, gt_mask)
+                 for sl in (slice(0, n0), slice(n0, None))]
+        fg, tb, ts = (torch.cat([p_[i] for p_ in parts], 1) for i in range(3))
+    else:
+        fg, tb, ts = assign(probs, pb_d, anchors, st, gt_boxes, gt_cls, gt_mask)
     tss = ts.sum().clamp(min=1.0)
     l_cls = F.binary_cross_entropy_with_logits(logits, ts, reduction="sum") / tss
     if fg.any():

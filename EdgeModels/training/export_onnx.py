@@ -75,7 +75,7 @@ def main():
     torch.onnx.export(m, x, a.out, opset_version=13, input_names=["images"], output_names=["output0"],
                       do_constant_folding=True)
     model = onnx.load(a.out)
-    set_metadata(model, metadata(min_score_metadata(a.min_score)))
+    set_metadata(model, metadata({"strides": str(list(m.strides)), "stride": str(max(m.strides)), **min_score_metadata(a.min_score)}))
     model.producer_name = "edge-training"
     onnx.checker.check_model(model)
     onnx.save(model, a.out)

@@ -78,10 +78,14 @@ DEFAULT_HEAD = 32
 
 
 class Detector(nn.Module):
-    def __init__(self, nc=4, w=DEFAULT_WIDTHS, hc=DEFAULT_HEAD):
+    """`p2`: channels of an optional stride-4 head (0: none) on the stride-4 backbone features joined with the
+    upsampled stride-8 neck output, for thin lines a stride-8 cell blurs; its outputs come first (strides 4, 8, 16)."""
+
+    def __init__(self, nc=4, w=DEFAULT_WIDTHS, hc=DEFAULT_HEAD, p2=0):
         super().__init__()
         self.nc = nc
         self.strides = STRIDES
+        self.p2 = 0
         self.stem = Conv(3, w[0], 3, 2)                                      # /2
         self.s2 = nn.Sequential(Conv(w[0], w[1], 3, 2), C2f(w[1], w[1]))     # /4
         self.s3 = nn.Sequential(Conv(w[1], w[2], 3, 2), C2f(w[2], w[2], 2))  # /8
@@ -94,12 +98,20 @@ class Detector(nn.Module):
         self.o4 = C2f(w[2] + w[3], w[3])
         self.heads = nn.ModuleList([Head(w[2], nc, hc), Head(w[3], nc, hc)])
         self.export = False
-        self._init_bias()
+        for h in self.heads:
+            _init_bias(h)
+        if p2:
+            self.add_p2(p2)
 
-    def _init_bias(self):
-        for h, s in zip(self.heads, self.strides):
-            h.cls[-1].bias.data.fill_(-math.log((1 - 0.01) / 0.01))
-            h.box[-1].bias.data.fill_(math.log(2.0))  # start at 2 strides per side
+    def add_p2(self, hc):
+        """Adds the stride-4 branch (new weights; the rest is kept, so a trained model can be fine-tuned with it)."""
+        w1, w2 = self.s2[0].conv.out_channels, self.s3[0].conv.out_channels
+        self.n2 = C2f(w2 + w1, w1)
+        self.head2 = Head(w1, self.nc, hc)
+        _init_bias(self.head2)
+        self.p2 = hc
+        self.strides = (4,) + STRIDES
+        return self
 
     def features(self, x):
         x = self.s2(self.stem(x))
@@ -109,12 +121,14 @@ class Detector(nn.Module):
         n4 = self.n4(torch.cat([self.up(p5), p4], 1))
         o3 = self.n3(torch.cat([self.up(n4), p3], 1))
         o4 = self.o4(torch.cat([self.down3(o3), n4], 1))
+        if self.p2:
+            return [self.n2(torch.cat([self.up(o3), x], 1)), o3, o4]
         return [o3, o4]
 
     def forward(self, x):
         feats = self.features(x)
         box, cls, shapes = [], [], []
-        for f, h in zip(feats, self.heads):
+        for f, h in zip(feats, ([self.head2] if self.p2 else []) + list(self.heads)):
             b, c = h(f)
             shapes.append(f.shape[2:])
             box.append(b.flatten(2))
@@ -132,6 +146,11 @@ class Detector(nn.Module):
         cxcy = (x1y1 + x2y2) / 2
         wh = x2y2 - x1y1
         return torch.cat([cxcy, wh, cls.sigmoid()], 1)
+
+
+def _init_bias(h):
+    h.cls[-1].bias.data.fill_(-math.log((1 - 0.01) / 0.01))
+    h.box[-1].bias.data.fill_(math.log(2.0))  # start at 2 strides per side
 
 
 def make_anchors(shapes, strides, device=None):
@@ -173,7 +192,7 @@ def load_checkpoint(path, fused=False):
     (decoded YOLOv8 layout) output, as export_onnx.py and quantize_qdq.py need it."""
     ck = torch.load(path, map_location="cpu")
     arch = ck.get("arch", {})
-    m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD))
+    m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD), p2=arch.get("p2", 0))
     m.load_state_dict(ck["model"])
     return for_export(m) if fused else m
 

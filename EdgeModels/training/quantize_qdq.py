@@ -145,8 +145,9 @@ def quantize(fp32_path, ranges, out_path, extra=None):
     keep = [t for t in g.initializer if t.name not in drop]
     del g.initializer[:]
     g.initializer.extend(keep + new_inits)
+    strides = {p.key: p.value for p in m.metadata_props if p.key in ("stride", "strides")}  # the FP32 file's levels
     set_metadata(m, metadata({"description": metadata()["description"] + " - INT8 QDQ (u8 activations per tensor, "
-                                                                     "s8 weights per channel)", "quantization": "QDQ", **(extra or {})}))
+                                                                     "s8 weights per channel)", "quantization": "QDQ", **strides, **(extra or {})}))
     onnx.checker.check_model(m)
     onnx.save(m, out_path)
     return nconv

@@ -20,7 +20,7 @@ import torch
 
 import synth
 from detlib import compute_loss, map50, postprocess
-from model import DEFAULT_HEAD, DEFAULT_WIDTHS, Detector, STRIDES, load_checkpoint
+from model import DEFAULT_HEAD, DEFAULT_WIDTHS, Detector, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -235,6 +235,11 @@ def main():
     ap.add_argument("--eval-n", type=int, default=48)
     ap.add_argument("--widths", default=",".join(map(str, DEFAULT_WIDTHS)), help="channel widths of the five stages")
     ap.add_argument("--head", type=int, default=DEFAULT_HEAD, help="channels of the box and class heads")
+    ap.add_argument("--p2", type=int, default=0, metavar="HC",
+                    help="add a stride-4 head with HC channels (to a new model, or to the --init model with new weights); "
+                         "its cells are assigned on their own")
+    ap.add_argument("--new-lr-mult", type=float, default=10.0, metavar="X",
+                    help="learning-rate multiple for the weights --p2 adds to an --init model")
     ap.add_argument("--bn-recal", action="store_true",
                     help="re-estimate BatchNorm statistics on full 320 px images after training (off: it lowered "
                          "held-out mAP@0.5 from 0.895 to 0.853 in the committed run)")
@@ -256,17 +261,27 @@ def main():
     model = load_checkpoint(a.init) if a.init else Detector(w=tuple(int(v) for v in a.widths.split(",")), hc=a.head)
     arch = {"w": [m.out_channels for m in (model.stem.conv, model.s2[0].conv, model.s3[0].conv, model.s4[0].conv, model.s5[0].conv)],
             "hc": model.heads[0].box[0].conv.out_channels}
+    new_params = set()
+    if a.p2 and not model.p2:
+        model.add_p2(a.p2)
+        if a.init:  # the stride-4 branch is new beside trained weights: it learns at --new-lr-mult times the rate
+            new_params = {id(p) for p in list(model.n2.parameters()) + list(model.head2.parameters())}
+    if model.p2:
+        arch["p2"] = model.p2
     if a.init:
         log(f"initialised from {a.init}", fh)
     nparam = sum(p.numel() for p in model.parameters())
-    log(f"model: {nparam / 1e6:.3f}M params, strides {STRIDES}", fh)
+    log(f"model: {nparam / 1e6:.3f}M params, strides {model.strides}", fh)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
-    decay, no_decay = [], []
+    groups = {}  # (decays, new) -> params
     for n_, p in model.named_parameters():
-        (no_decay if p.ndim <= 1 else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.999))
+        groups.setdefault((p.ndim > 1, id(p) in new_params), []).append(p)
+    opt = torch.optim.AdamW([{"params": ps, "weight_decay": 5e-4 if dec else 0.0, "mult": a.new_lr_mult if new else 1.0}
+                             for (dec, new), ps in sorted(groups.items())], lr=a.lr, betas=(0.9, 0.999))
+    if new_params:
+        log(f"new stride-4 branch: {sum(p.numel() for p in model.parameters() if id(p) in new_params)} params at {a.new_lr_mult}x the learning rate", fh)
     weights = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.class_weight)}
     if a.faint_weight != 1.0 and "contrast" not in meta:
         raise SystemExit(f"--faint-weight needs each box's contrast: re-render {' '.join(a.train_set)} with this gen_cache.py")
@@ -306,11 +321,11 @@ def main():
         if it < warm:
             lr *= (it + 1) / warm
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["mult"]
         model.train()
         x, gb, gc, gm = data.batch(a.batch)
         box, cls, shapes = model(x)
-        loss, parts = compute_loss(box, cls, shapes, STRIDES, gb, gc, gm)
+        loss, parts = compute_loss(box, cls, shapes, model.strides, gb, gc, gm, separate_first=bool(model.p2))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
