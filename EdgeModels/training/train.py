@@ -240,10 +240,26 @@ def main():
                          "its cells are assigned on their own")
     ap.add_argument("--new-lr-mult", type=float, default=10.0, metavar="X",
                     help="learning-rate multiple for the weights --p2 adds to an --init model")
+    ap.add_argument("--resume", default="", metavar="RUN_DIR",
+                    help="continue the run in RUN_DIR from its last.pt (written every --eval-every iterations): same "
+                         "arguments, weights, optimiser, sampler and schedule position, so a run longer than a session "
+                         "can be stopped and continued; other options given with it are ignored except --threads")
     ap.add_argument("--bn-recal", action="store_true",
                     help="re-estimate BatchNorm statistics on full 320 px images after training (off: it lowered "
                          "held-out mAP@0.5 from 0.895 to 0.853 in the committed run)")
     a = ap.parse_args()
+    resume = None
+    if a.resume:
+        path = os.path.join(a.resume, "last.pt")
+        if not os.path.isfile(path):
+            raise SystemExit(f"--resume {a.resume}: no last.pt there (train.py writes it every --eval-every iterations)")
+        resume = torch.load(path, map_location="cpu", weights_only=False)
+        if "state" not in resume:
+            raise SystemExit(f"--resume {path}: written by a train.py without resume state (weights only); start a "
+                             f"new run with --init {path} instead")
+        threads, rdir = a.threads, a.resume
+        a = argparse.Namespace(**resume["state"]["args"])
+        a.threads, a.resume, a.out = threads, rdir, rdir
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -258,17 +274,21 @@ def main():
     va_ims, va_gts = load_heldout(a.val) if a.val else (ho_ims, ho_gts)
     log(f"progress evaluated on: {a.val or a.heldout}", fh)
 
-    model = load_checkpoint(a.init) if a.init else Detector(w=tuple(int(v) for v in a.widths.split(",")), hc=a.head)
+    if resume:  # the run's own architecture; its weights are loaded below
+        model = Detector(w=tuple(resume["arch"]["w"]), hc=resume["arch"]["hc"], p2=resume["arch"].get("p2", 0))
+    else:
+        model = load_checkpoint(a.init) if a.init else Detector(w=tuple(int(v) for v in a.widths.split(",")), hc=a.head)
     arch = {"w": [m.out_channels for m in (model.stem.conv, model.s2[0].conv, model.s3[0].conv, model.s4[0].conv, model.s5[0].conv)],
             "hc": model.heads[0].box[0].conv.out_channels}
     new_params = set()
+    fresh_p2 = resume["state"]["fresh_p2"] if resume else bool(a.p2 and a.init and not model.p2)
     if a.p2 and not model.p2:
         model.add_p2(a.p2)
-        if a.init:  # the stride-4 branch is new beside trained weights: it learns at --new-lr-mult times the rate
-            new_params = {id(p) for p in list(model.n2.parameters()) + list(model.head2.parameters())}
+    if fresh_p2:  # the stride-4 branch is new beside trained weights: it learns at --new-lr-mult times the rate
+        new_params = {id(p) for p in list(model.n2.parameters()) + list(model.head2.parameters())}
     if model.p2:
         arch["p2"] = model.p2
-    if a.init:
+    if a.init and not resume:
         log(f"initialised from {a.init}", fh)
     nparam = sum(p.numel() for p in model.parameters())
     log(f"model: {nparam / 1e6:.3f}M params, strides {model.strides}", fh)
@@ -311,6 +331,23 @@ def main():
     t0 = time.time()
     budget = a.minutes * 60
     it = 0
+    if resume:
+        st = resume["state"]
+        model.load_state_dict(st["model"])
+        ema.load_state_dict(resume["model"])
+        opt.load_state_dict(st["opt"])
+        data.rng.bit_generator.state = st["rng"]
+        torch.set_rng_state(st["torch_rng"])
+        it, t0 = st["it"], time.time() - st["elapsed"]
+        log(f"resumed {a.resume} at iteration {it}, {st['elapsed'] / 60:.1f} of {a.minutes:g} min", fh)
+
+    def save_last():  # written whole, then renamed, so a run stopped while saving keeps the previous last.pt
+        state = {"args": vars(a), "model": model.state_dict(), "opt": opt.state_dict(), "it": it,
+                 "elapsed": time.time() - t0, "rng": data.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                 "fresh_p2": fresh_p2}
+        tmp = os.path.join(a.out, "last.pt.tmp")
+        torch.save({"model": ema.state_dict(), "arch": arch, "iter": it, "state": state}, tmp)
+        os.replace(tmp, os.path.join(a.out, "last.pt"))
     run = np.zeros(4)
     nrun = 0
     while True:
@@ -350,7 +387,7 @@ def main():
         if it % a.eval_every == 0:
             m, aps = evaluate(ema, va_ims[:a.eval_n], va_gts[:a.eval_n])
             log(f"  eval (EMA, first {a.eval_n} {'validation' if a.val else 'held-out'}) mAP@0.5 {m:.3f} " + " ".join(f"{synth.NAMES[c]} {v:.3f}" for c, v in aps.items()), fh)
-            torch.save({"model": ema.state_dict(), "arch": arch, "iter": it}, os.path.join(a.out, "last.pt"))
+            save_last()
     train_s = time.time() - t0
     log(f"training done: {it} iterations, {it * a.batch} crops of {a.crop}px, {train_s / 60:.1f} min", fh)
 
