@@ -29,12 +29,13 @@ def giou(a, b, eps=1e-9):
 
 
 @torch.no_grad()
-def assign(scores, boxes, anchors, strides, gt_boxes, gt_cls, gt_mask, topk=10, alpha=0.5, beta=6.0):
+def assign(scores, boxes, anchors, strides, gt_boxes, gt_cls, gt_mask, topk=10, alpha=0.5, beta=6.0, floor=0.0):
     """Task-aligned assignment.
 
     scores [B,N,C] sigmoid, boxes [B,N,4] xyxy, anchors [2,N], strides [1,N],
     gt_boxes [B,M,4], gt_cls [B,M] long, gt_mask [B,M] bool.
-    Returns fg [B,N] bool, target boxes [B,N,4], target scores [B,N,C].
+    Returns fg [B,N] bool, target boxes [B,N,4], target scores [B,N,C]. A positive cell's target score is its
+    normalised alignment (IoU-aware, at most the best IoU for that box), raised to at least `floor` (1.0: binary).
     """
     B, N, C = scores.shape
     M = gt_boxes.shape[1]
@@ -68,12 +69,14 @@ def assign(scores, boxes, anchors, strides, gt_boxes, gt_cls, gt_mask, topk=10, 
     pos_a = a_sel.amax(-1, keepdim=True)
     pos_iou = (iou * sel).amax(-1, keepdim=True)
     norm = (a_sel * pos_iou / (pos_a + 1e-9)).amax(1)  # B,N
+    if floor > 0:
+        norm = norm.clamp(min=floor)
     ts = F.one_hot(tc, C).float() * (norm * fg)[..., None]
     return fg, tb, ts
 
 
 def compute_loss(box_raw, cls_logits, shapes, strides_cfg, gt_boxes, gt_cls, gt_mask, w_cls=1.0, w_box=5.0, w_l1=0.25,
-                 separate_first=False):
+                 separate_first=False, floor=0.0):
     """`separate_first`: assign the first level's cells on their own (their own top-k per box) and the other levels
     together, so a head added to a trained model (Detector.add_p2) gets positives although the trained levels'
     predictions align better at first."""
@@ -83,11 +86,11 @@ def compute_loss(box_raw, cls_logits, shapes, strides_cfg, gt_boxes, gt_cls, gt_
     probs, pb_d = logits.detach().sigmoid(), pboxes.detach()
     if separate_first:
         n0 = int(shapes[0][0]) * int(shapes[0][1])
-        parts = [assign(probs[:, sl], pb_d[:, sl], anchors[:, sl], st[:, sl], gt_boxes, gt_cls, gt_mask)
+        parts = [assign(probs[:, sl], pb_d[:, sl], anchors[:, sl], st[:, sl], gt_boxes, gt_cls, gt_mask, floor=floor)
                  for sl in (slice(0, n0), slice(n0, None))]
         fg, tb, ts = (torch.cat([p_[i] for p_ in parts], 1) for i in range(3))
     else:
-        fg, tb, ts = assign(probs, pb_d, anchors, st, gt_boxes, gt_cls, gt_mask)
+        fg, tb, ts = assign(probs, pb_d, anchors, st, gt_boxes, gt_cls, gt_mask, floor=floor)
     tss = ts.sum().clamp(min=1.0)
     l_cls = F.binary_cross_entropy_with_logits(logits, ts, reduction="sum") / tss
     if fg.any():

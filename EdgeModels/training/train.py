@@ -240,6 +240,9 @@ def main():
                          "its cells are assigned on their own")
     ap.add_argument("--new-lr-mult", type=float, default=10.0, metavar="X",
                     help="learning-rate multiple for the weights --p2 adds to an --init model")
+    ap.add_argument("--target-floor", type=float, default=0.0, metavar="F",
+                    help="lowest class target of a box's assigned cells (default 0: the IoU-aware target, at most the "
+                         "box's best IoU; 1: binary), so a defect whose box is hard to fit is still scored as found")
     ap.add_argument("--resume", default="", metavar="RUN_DIR",
                     help="continue the run in RUN_DIR from its last.pt (written every --eval-every iterations): same "
                          "arguments, weights, optimiser, sampler and schedule position, so a run longer than a session "
@@ -362,7 +365,8 @@ def main():
         model.train()
         x, gb, gc, gm = data.batch(a.batch)
         box, cls, shapes = model(x)
-        loss, parts = compute_loss(box, cls, shapes, model.strides, gb, gc, gm, separate_first=bool(model.p2))
+        loss, parts = compute_loss(box, cls, shapes, model.strides, gb, gc, gm, separate_first=bool(model.p2),
+                                   floor=getattr(a, "target_floor", 0.0))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
