@@ -30,8 +30,6 @@ def metadata(extra=None):
         "license": "Apache-2.0",
         "version": VERSION,
         "task": "detect",
-        "stride": "16",
-        "strides": "[8, 16]",
         "batch": "1",
         "imgsz": "[320, 320]",
         "names": str(NAMES),
