@@ -6,16 +6,7 @@
 # EdgeModels/training/prepare_finetune.sh   (then train.py --init runs/v140/best.pt --hard ..., README "Everything a
 # fine-tune of 1.4.0 needs")
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PY=/usr/bin/python3   # Debian's Python: the pyenv python3 on PATH lacks these packages
-if ! "$PY" -c "import torch, numpy, PIL, onnx" 2>/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update
-  $SUDO apt-get install -y python3-torch python3-numpy python3-pil python3-onnx
-fi
-export OMP_NUM_THREADS=1
-cd "$HERE"
-NICE="nice -n 10"
+source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"   # PY, NICE, HERE, ROOT; cd HERE
 [ -f cache/train9.json ] || $NICE "$PY" gen_cache.py --seed 9 --count 15000 --name train9 --workers 2 --same-tone 0.4 --belt 0.6
 [ -f cache/train10.json ] || $NICE "$PY" gen_cache.py --seed 10 --count 15000 --name train10 --workers 2 --same-tone 0.4 \
   --along-grain 0.4 --belt 0.3

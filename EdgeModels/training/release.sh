@@ -5,14 +5,9 @@
 # cache/train). VAL_SET cache/val4mix (belt.py --set cache/val4 --out cache/val4mix --keep, built here when missing)
 # chooses the thresholds on the validation parts both as photographed and laid on continuous mode's belt.
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-PY=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"   # PY, NICE, HERE, ROOT; cd HERE
 RUN="${1:-runs/defect}"
 VAL="${2:-cache/val4}"
-export OMP_NUM_THREADS=1
-cd "$HERE"
-NICE="nice -n 10"
 [ -f "$RUN/best.pt" ] || { echo "release.sh: $RUN/best.pt not found (train.py --out $RUN writes it)" >&2; exit 2; }
 [ -f cache/val4/labels.json ] || $NICE "$PY" make_heldout.py --seed 4 --count 1200 --out cache/val4
 if [ "$VAL" = cache/val4mix ] && [ ! -f cache/val4mix/labels.json ]; then

@@ -3,21 +3,7 @@
 # except the one-time apt-get install below); about nine hours on 2 cores. Usage: EdgeModels/training/train.sh
 # [--minutes 75] [--iters 16000]   (extra arguments go to the first stage's train.py)
 set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-PY=/usr/bin/python3   # Debian's Python: the pyenv python3 on PATH lacks these packages
-
-if ! "$PY" -c "import torch, numpy, PIL, onnx" 2>/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update
-  $SUDO apt-get install -y python3-torch python3-numpy python3-pil python3-onnx
-fi
-
-# One thread: on a shared 2-core machine OpenMP with 2 threads ran 5-10x slower (threads wait on
-# each other whenever one is descheduled).
-export OMP_NUM_THREADS=1
-cd "$HERE"
-NICE="nice -n 10"
+source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"   # PY, NICE, HERE, ROOT; cd HERE
 $NICE "$PY" gen_cache.py --seed 1 --count 15000 --name train --workers 2         # training set, seed 1 (~4.6 GB)
 [ -f "$ROOT/models/defect/heldout/labels.json" ] || $NICE "$PY" make_heldout.py --seed 2 --count 180
 [ -f cache/val/labels.json ] || $NICE "$PY" make_heldout.py --seed 3 --count 400 --out cache/val      # progress lines
