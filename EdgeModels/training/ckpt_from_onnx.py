@@ -50,7 +50,14 @@ def load_initializers(m, path):
     return {p.key: p.value for p in model.metadata_props}
 
 
-def conv_stats(m, images):
+def at_size(x, size):
+    """A float NCHW batch resampled to size x size as the runtime's letterbox does (bilinear), when it differs."""
+    if x.shape[-1] == size:
+        return x
+    return torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+
+def conv_stats(m, images, size):
     """Per folded Conv module: (mean, var) per output channel of conv(x) - bias over all images and pixels."""
     acc = {}
     hooks = []
@@ -66,7 +73,7 @@ def conv_stats(m, images):
     with torch.no_grad():
         for i in range(0, len(images), 16):
             x = torch.from_numpy(np.stack(images[i:i + 16])).permute(0, 3, 1, 2).float().div_(255)
-            m(x)
+            m(at_size(x, size))
     for h in hooks:
         h.remove()
     out = {}
@@ -93,8 +100,9 @@ def main():
     folded = for_export(Detector(w=w, hc=a.head))
     md = load_initializers(folded, a.onnx)
     from onnx_numpy import Graph
+    size = Graph(a.onnx).input_size() or synth.SIZE  # a model trained at another input size (train.py --imgsz)
     im, _ = synth.sample(2, 0, jpeg=False)
-    t = torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255
+    t = at_size(torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255, size)
     with torch.no_grad():
         ref = folded(t).numpy()
     got = Graph(a.onnx).run({"images": t.numpy()})[0]
@@ -105,7 +113,7 @@ def main():
 
     print(f"BatchNorm statistics on {a.stats} generated images (seed {a.seed}) ...", flush=True)
     images = [synth.sample(a.seed, i, jpeg=False)[0] for i in range(a.stats)]
-    stats = conv_stats(folded, images)
+    stats = conv_stats(folded, images, size)
 
     net = Detector(w=w, hc=a.head)
     fmods = dict(folded.named_modules())
@@ -131,7 +139,7 @@ def main():
     net.eval()
     net.export = True
     with torch.no_grad():
-        x = torch.from_numpy(np.stack(images[:8])).permute(0, 3, 1, 2).float().div_(255)
+        x = at_size(torch.from_numpy(np.stack(images[:8])).permute(0, 3, 1, 2).float().div_(255), size)
         d_eval = float((net(x)[:, 4:] - folded(x)[:, 4:]).abs().max())
         probe = copy.deepcopy(net).train()                          # train mode updates running statistics
         d_train = float((probe(x)[:, 4:] - folded(x)[:, 4:]).abs().max())
@@ -142,7 +150,7 @@ def main():
     net.export = False
     sha = hashlib.sha256(open(a.onnx, "rb").read()).hexdigest()
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    torch.save({"model": net.state_dict(), "arch": {"w": list(w), "hc": a.head}, "iter": 0,
+    torch.save({"model": net.state_dict(), "arch": {"w": list(w), "hc": a.head, "imgsz": size}, "iter": 0,
                 "from_onnx": {"path": os.path.basename(a.onnx), "sha256": sha, "version": md.get("version")}}, a.out)
     print(f"wrote {a.out}")
 

@@ -72,8 +72,7 @@ def main():
         t0 = time.time()
         dets = []
         for im in ims:
-            x = (im.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
-            dets.append(postprocess(g.run({"images": x})[0][0]))
+            dets.append(postprocess(g.detect(im)))
         report(f"{os.path.basename(path)} ({time.time() - t0:.0f}s, numpy)", dets, gts, files, a.scores, res,
                "onnx_" + os.path.basename(path))
     if a.json:

@@ -2,9 +2,10 @@
 
 usage: export_onnx.py [--ckpt runs/defect/best.pt] [--out ../../models/defect/defect.onnx]
 
-input  `images`  float32 [1, 3, 320, 320], RGB / 255, letterboxed with pad 114
-output `output0` float32 [1, 4 + 4, 2000]: cx, cy, w, h (input pixels), then sigmoid scores of
-       scratch, dent, spot, missing_hole; 2000 = 40*40 (stride 8) + 20*20 (stride 16) cells
+input  `images`  float32 [1, 3, S, S], RGB / 255, letterboxed with pad 114; S = 320, or the checkpoint's
+       train.py --imgsz (the runtime's letterbox then enlarges the 320 px crops to it)
+output `output0` float32 [1, 4 + 4, N]: cx, cy, w, h (input pixels), then sigmoid scores of
+       scratch, dent, spot, missing_hole; N = (S/8)^2 + (S/16)^2 cells (2000 at 320)
 """
 import argparse
 import json
@@ -22,7 +23,7 @@ NAMES = {i: n for i, n in enumerate(synth.NAMES)}
 VERSION = "1.4.0"  # the model's version in its metadata
 
 
-def metadata(extra=None):
+def metadata(extra=None, imgsz=320):
     md = {
         "description": "Edge defect detector (scratch, dent, spot, missing_hole) - YOLOv8-style anchor-free, "
                        "trained on synthetic conveyor-belt parts by EdgeModels/training",
@@ -31,7 +32,7 @@ def metadata(extra=None):
         "version": VERSION,
         "task": "detect",
         "batch": "1",
-        "imgsz": "[320, 320]",
+        "imgsz": f"[{imgsz}, {imgsz}]",
         "names": str(NAMES),
         "letterbox_pad": "114",
         "normalize": "rgb/255",
@@ -68,12 +69,14 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt, fused=True)
-    x = torch.zeros(1, 3, 320, 320)
+    size = getattr(m, "imgsz", 320)
+    x = torch.zeros(1, 3, size, size)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.onnx.export(m, x, a.out, opset_version=13, input_names=["images"], output_names=["output0"],
                       do_constant_folding=True)
     model = onnx.load(a.out)
-    set_metadata(model, metadata({"strides": str(list(m.strides)), "stride": str(max(m.strides)), **min_score_metadata(a.min_score)}))
+    set_metadata(model, metadata({"strides": str(list(m.strides)), "stride": str(max(m.strides)), **min_score_metadata(a.min_score)},
+                                 imgsz=size))
     model.producer_name = "edge-training"
     onnx.checker.check_model(model)
     onnx.save(model, a.out)
@@ -82,6 +85,8 @@ def main():
     from onnx_numpy import Graph
     im, _ = synth.sample(2, 0, jpeg=False)
     t = torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255
+    if size != t.shape[-1]:
+        t = torch.nn.functional.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)
     with torch.no_grad():
         ref = m(t).numpy()
     got = Graph(a.out).run({"images": t.numpy()})[0]

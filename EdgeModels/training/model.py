@@ -194,6 +194,7 @@ def load_checkpoint(path, fused=False):
     arch = ck.get("arch", {})
     m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD), p2=arch.get("p2", 0))
     m.load_state_dict(ck["model"])
+    m.imgsz = int(arch.get("imgsz", 320))  # the input size it was trained for (train.py --imgsz); images are resampled to it
     return for_export(m) if fused else m
 
 

@@ -84,6 +84,25 @@ class Graph:
     def ops(self):
         return sorted({n.op_type for n in self.nodes})
 
+    def input_size(self):
+        """The fixed height of the first input (the detector's square input size), or 0 when it is dynamic."""
+        i = next(i for i in self.model.graph.input if i.name == self.inputs[0])
+        return int(i.type.tensor_type.shape.dim[2].dim_value)
+
+    def detect(self, im):
+        """A detector graph on one uint8 HWC image: [4+C, N] with the boxes in the image's pixels. An image of another
+        size than the graph's input is resampled to it (bilinear, as the runtime's letterbox does for square images)."""
+        x = im.transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+        size = self.input_size() or x.shape[-1]
+        if size == x.shape[-1]:
+            return self.run({self.inputs[0]: x})[0][0]
+        import torch
+        f = x.shape[-1] / size
+        x = torch.nn.functional.interpolate(torch.from_numpy(x), size=(size, size), mode="bilinear", align_corners=False)
+        o = self.run({self.inputs[0]: x.numpy()})[0][0]
+        o[:4] *= f
+        return o
+
     def run(self, feed):
         env = dict(self.init)
         env.update(feed)

@@ -76,7 +76,7 @@ def main():
     defective = np.array([bool(g) for g in gts])
     if a.onnx:
         g = Graph(a.onnx)
-        outs = [g.run({"images": im.transpose(2, 0, 1)[None].astype(np.float32) / 255.0})[0][0] for im in ims]
+        outs = [g.detect(im) for im in ims]
     elif a.ckpt:
         outs = predict(load_checkpoint(a.ckpt), ims)
     else:

@@ -24,6 +24,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+import synth
 from export_onnx import metadata, min_score_metadata, set_metadata
 from model import load_checkpoint
 
@@ -52,6 +53,9 @@ def calibrate(model, images, pct, batch=16):
     with torch.no_grad():
         for i in range(0, len(images), batch):
             x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch])).permute(0, 3, 1, 2).float() / 255
+            size = getattr(model, "imgsz", x.shape[-1])
+            if size != x.shape[-1]:  # a model trained at another input size sees the images as the runtime resamples them
+                x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
             model(x)
     for h in hooks:
         h.remove()
@@ -145,7 +149,7 @@ def quantize(fp32_path, ranges, out_path, extra=None):
     keep = [t for t in g.initializer if t.name not in drop]
     del g.initializer[:]
     g.initializer.extend(keep + new_inits)
-    strides = {p.key: p.value for p in m.metadata_props if p.key in ("stride", "strides")}  # the FP32 file's levels
+    strides = {p.key: p.value for p in m.metadata_props if p.key in ("stride", "strides", "imgsz")}  # the FP32 file's levels and size
     set_metadata(m, metadata({"description": metadata()["description"] + " - INT8 QDQ (u8 activations per tensor, "
                                                                      "s8 weights per channel)", "quantization": "QDQ", **strides, **(extra or {})}))
     onnx.checker.check_model(m)
@@ -166,9 +170,13 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt, fused=True)
-    images = np.load(os.path.join(a.cache, "train.npy"), mmap_mode="r")
-    idx = np.random.default_rng(123).choice(len(images), a.calib, replace=False)
-    ranges = calibrate(m, np.stack([images[i] for i in np.sort(idx)]), a.pct)
+    # 128 of the 15,000 seed-1 training images; rendered here when the cache (gen_cache.py --name train) is absent,
+    # which gives the same images (each is a function of its seed and index).
+    path = os.path.join(a.cache, "train.npy")
+    images = np.load(path, mmap_mode="r") if os.path.exists(path) else None
+    idx = np.sort(np.random.default_rng(123).choice(len(images) if images is not None else 15000, a.calib, replace=False))
+    calib = np.stack([images[i] if images is not None else synth.sample(1, int(i), jpeg=True)[0] for i in idx])
+    ranges = calibrate(m, calib, a.pct)
     json.dump(ranges, open(os.path.join(os.path.dirname(a.ckpt), "calibration.json"), "w"), indent=0)
     n = quantize(a.fp32, ranges, a.out, min_score_metadata(a.min_score))
     print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB): {n} Conv nodes quantized, calibration {a.calib} images, "

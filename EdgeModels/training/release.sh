@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Turn a trained run into the committed model files: the per-class operating point on the validation set (seed 4),
 # the FP32 ONNX file with it in its metadata, the INT8 QDQ file with its own operating point, and the held-out
-# evaluation. Usage: EdgeModels/training/release.sh [RUN_DIR] [VAL_SET]   (default runs/defect and cache/val4; needs
-# cache/train). VAL_SET cache/val4mix (belt.py --set cache/val4 --out cache/val4mix --keep, built here when missing)
+# evaluation. Usage: EdgeModels/training/release.sh [RUN_DIR] [VAL_SET]   (default runs/defect and cache/val4; the INT8
+# calibration images come from cache/train, or are rendered when it is absent). VAL_SET cache/val4mix (belt.py --set cache/val4 --out cache/val4mix --keep, built here when missing)
 # chooses the thresholds on the validation parts both as photographed and laid on continuous mode's belt.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/python_env.sh"   # PY, NICE, HERE, ROOT; cd HERE

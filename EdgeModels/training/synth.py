@@ -210,11 +210,14 @@ SAME_TONE_SCRATCH_P = 0.15
 ALONG_GRAIN_SCRATCH_P = 0.0
 
 
-def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P):
+def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
     info["contrast"]: each box's visible contrast (see `_contrast`), in box order, info["grain"]: per box, a
     scratch's angle to the brushing of the metal under it (0 to pi/2 rad; None for other classes and on plastic),
-    and info["alpha"]: the part's coverage mask (float HxW). `same_tone`, `along_grain`: see SAME_TONE_SCRATCH_P, ALONG_GRAIN_SCRATCH_P."""
+    and info["alpha"]: the part's coverage mask (float HxW). `same_tone`, `along_grain`: see SAME_TONE_SCRATCH_P, ALONG_GRAIN_SCRATCH_P.
+    `bright_metal`: share of metal parts exposed so that their surface is near white (median luminance 0.85-0.97), where
+    bright scratches are faintest; 0 (the default, which the held-out and validation sets use) draws nothing for it,
+    so the images are exactly those without the option."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
     grain = []  # per box: a scratch's angle to the brushing (None where there is none)
     img = _belt(rng)
@@ -390,7 +393,12 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
     grad = 1 + rng.uniform(0, 0.35) * ((_XX - SIZE / 2) * np.cos(ga) + (_YY - SIZE / 2) * np.sin(ga)) / (SIZE / 2)
     vig = 1 - rng.uniform(0, 0.25) * (((_XX - SIZE / 2) ** 2 + (_YY - SIZE / 2) ** 2) / (SIZE * SIZE / 2))
     temp = np.array([1 + rng.uniform(-0.06, 0.06), 1.0, 1 + rng.uniform(-0.06, 0.06)], np.float32)
-    light = (grad * vig)[..., None] * temp * rng.uniform(0.8, 1.2)
+    exposure = rng.uniform(0.8, 1.2)
+    if bright_metal > 0 and metal and rng.random() < bright_metal:
+        lit = (img * ((grad * vig)[..., None] * temp)).mean(2)[alpha > 0.5]
+        if lit.size:
+            exposure = float(np.clip(rng.uniform(0.85, 0.97) / max(float(np.median(lit)), 0.05), 0.8, 2.0))
+    light = (grad * vig)[..., None] * temp * exposure
     img = img * light
     contrasts = [_contrast(b0, b1, m, alpha, belt, light) for b0, b1, m in changes]
     img += rng.standard_normal(img.shape).astype(np.float32) * rng.uniform(0.004, 0.02)
@@ -414,14 +422,14 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
 MIN_CONTRAST = 0.06
 
 
-def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P):
+def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0):
     """Image `index` of the set `seed`. A draw with a defect fainter than MIN_CONTRAST is drawn again
     from the stream (seed, index, attempt), so the result still depends on (seed, index) only."""
     for attempt in range(50):
         rng = np.random.default_rng([seed, index] if attempt == 0 else [seed, index, attempt])
         q = int(rng.integers(75, 96)) if jpeg else None
         details = {}
-        out, boxes = render(rng, q, details, same_tone, along_grain)
+        out, boxes = render(rng, q, details, same_tone, along_grain, bright_metal)
         if all(c >= MIN_CONTRAST for c in details["contrast"]):
             break
     else:

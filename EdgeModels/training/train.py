@@ -35,8 +35,8 @@ def log(msg, fh=None):
 
 class Crops:
     def __init__(self, images, labels, crop, seed, class_weights=None, contrast=None, faint=(1.0, {}), hard=(1.0, {}, {}),
-                 grain=None, along=(1.0, 0.3)):
-        self.images, self.labels, self.crop = images, labels, crop
+                 grain=None, along=(1.0, 0.3), scale=1.0):
+        self.images, self.labels, self.crop, self.scale = images, labels, crop, scale
         self.rng = np.random.default_rng(seed)
         # Box weights: the box's class weight (1 by default), times faint[0] when its visible contrast is below
         # faint[1][class] (faint scratches and spots near the visibility floor are the ones the detector missed on
@@ -109,6 +109,10 @@ class Crops:
         idx = self.rng.choice(len(self.images), n, p=self.p)
         ims, bxs, cls = zip(*(self.one(int(i)) for i in idx))
         x = torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).float().div_(255)
+        if self.scale != 1.0:  # the model sees the parts larger (--imgsz): crops resampled as the runtime's letterbox does
+            s = round(self.crop * self.scale)
+            x = torch.nn.functional.interpolate(x, size=(s, s), mode="bilinear", align_corners=False)
+            bxs = [b * self.scale for b in bxs]
         M = max(1, max(len(b) for b in bxs))
         gb = torch.zeros(n, M, 4)
         gc = torch.zeros(n, M, dtype=torch.long)
@@ -122,13 +126,24 @@ class Crops:
 
 @torch.no_grad()
 def predict(model, images, batch=8):
-    """images: uint8 [N,320,320,3] -> list of [4+C, N] numpy outputs (ONNX layout)."""
+    """images: uint8 [N,320,320,3] -> list of [4+C, N] numpy outputs (ONNX layout), boxes in image pixels.
+    A model trained at another input size (`imgsz`, train.py --imgsz) gets the images resampled to it (bilinear, as
+    the runtime's letterbox does), and its boxes are mapped back."""
     was = model.export
     model.export = True
     model.eval()
+    size = getattr(model, "imgsz", synth.SIZE)
     outs = []
     for i in range(0, len(images), batch):
         x = torch.from_numpy(np.array(images[i:i + batch])).permute(0, 3, 1, 2).float().div_(255)
+        if x.shape[-1] != size:
+            f = x.shape[-1] / size
+            x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+            for o in model(x):
+                o = o.numpy()
+                o[:4] *= f
+                outs.append(o)
+            continue
         outs.extend(o.numpy() for o in model(x))
     model.export = was
     return outs
@@ -243,6 +258,10 @@ def main():
     ap.add_argument("--target-floor", type=float, default=0.0, metavar="F",
                     help="lowest class target of a box's assigned cells (default 0: the IoU-aware target, at most the "
                          "box's best IoU; 1: binary), so a defect whose box is hard to fit is still scored as found")
+    ap.add_argument("--imgsz", type=int, default=0, metavar="N",
+                    help="the model's input size (default: the --init model's, else 320): the 320 px images and their "
+                         "crops are resampled by N/320, so the model sees the parts larger; crop x N/320 must be a "
+                         "multiple of 32")
     ap.add_argument("--resume", default="", metavar="RUN_DIR",
                     help="continue the run in RUN_DIR from its last.pt (written every --eval-every iterations): same "
                          "arguments, weights, optimiser, sampler and schedule position, so a run longer than a session "
@@ -291,8 +310,15 @@ def main():
         new_params = {id(p) for p in list(model.n2.parameters()) + list(model.head2.parameters())}
     if model.p2:
         arch["p2"] = model.p2
+    imgsz = (resume["arch"].get("imgsz", synth.SIZE) if resume else a.imgsz or getattr(model, "imgsz", synth.SIZE))
+    scale = imgsz / synth.SIZE
+    if (a.crop * scale) % 32:
+        raise SystemExit(f"--crop {a.crop} at --imgsz {imgsz} is {a.crop * scale:g} px for the model, not a multiple of 32")
+    model.imgsz = arch["imgsz"] = imgsz
     if a.init and not resume:
         log(f"initialised from {a.init}", fh)
+    if imgsz != synth.SIZE:
+        log(f"input size {imgsz}: images and crops resampled x{scale:g} ({a.crop} px crops -> {round(a.crop * scale)} px)", fh)
     nparam = sum(p.numel() for p in model.parameters())
     log(f"model: {nparam / 1e6:.3f}M params, strides {model.strides}", fh)
     ema = copy.deepcopy(model).eval()
@@ -323,7 +349,7 @@ def main():
             f"{sum(len(v) for v in w_.values())} weak defects on {len(w_)} images, {skipped} entries of other sets skipped; "
             f"sampled {a.hard_weight}x", fh)
     data = Crops(images, labels, a.crop, a.seed + 1, weights, meta.get("contrast"), (a.faint_weight, faint),
-                 (a.hard_weight, neg, weak), meta.get("grain"), (a.grain_weight, a.grain_below))
+                 (a.hard_weight, neg, weak), meta.get("grain"), (a.grain_weight, a.grain_below), scale)
     if a.faint_weight != 1.0:
         nf = sum(1 for bx, cs in zip(labels, meta["contrast"]) if any(c < faint.get(k, 0.0) for (k, _), c in zip(bx, cs)))
         log(f"faint defects ({' '.join(a.faint_below)}) sampled {a.faint_weight}x: in {nf} images", fh)
