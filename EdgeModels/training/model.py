@@ -187,15 +187,58 @@ def fuse_conv_bn(model):
     return model
 
 
+class Ensemble(nn.Module):
+    """Detectors of one input size and the same levels run on the same image, their decoded outputs (boxes and class
+    scores, cell by cell) averaged: exported as one graph, the runtime sees one model. Train mode is not supported."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.strides = members[0].strides
+        if any(m.strides != self.strides for m in members):
+            raise ValueError("ensemble members must have the same output levels (strides)")
+        self.imgsz = getattr(members[0], "imgsz", 320)
+
+    @property
+    def export(self):
+        return self.members[0].export
+
+    @export.setter
+    def export(self, v):
+        for m in self.members:
+            m.export = v
+
+    def forward(self, x):
+        if not self.export:
+            raise RuntimeError("an Ensemble only runs in export mode (decoded outputs); train its members on their own")
+        out = self.members[0](x)
+        for m in self.members[1:]:
+            out = out + m(x)
+        return out * (1.0 / len(self.members))  # Add and Mul: ops every runtime (and onnx_numpy) has
+
+
 def load_checkpoint(path, fused=False):
-    """A Detector with the weights of a best.pt/last.pt; `fused`: BatchNorm folded, eval mode and the export
-    (decoded YOLOv8 layout) output, as export_onnx.py and quantize_qdq.py need it."""
+    """A Detector with the weights of a best.pt/last.pt (an Ensemble for a checkpoint of `members`, see
+    ensemble.py); `fused`: BatchNorm folded, eval mode and the export (decoded YOLOv8 layout) output, as
+    export_onnx.py and quantize_qdq.py need it."""
     ck = torch.load(path, map_location="cpu")
+    if "members" in ck:
+        e = Ensemble([_from_dict(m) for m in ck["members"]])
+        if fused:
+            for m in e.members:
+                for_export(m)
+        e.eval()
+        return e
+    m = _from_dict(ck)
+    return for_export(m) if fused else m
+
+
+def _from_dict(ck):
     arch = ck.get("arch", {})
     m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD), p2=arch.get("p2", 0))
     m.load_state_dict(ck["model"])
     m.imgsz = int(arch.get("imgsz", 320))  # the input size it was trained for (train.py --imgsz); images are resampled to it
-    return for_export(m) if fused else m
+    return m
 
 
 def for_export(m):
