@@ -29,7 +29,7 @@ import torch
 from onnx import numpy_helper
 
 import synth
-from model import Conv, Detector, for_export
+from model import Conv, Detector, at_size, for_export
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,13 +48,6 @@ def load_initializers(m, path):
                              f"expects {list(v.shape)}")
     m.load_state_dict({k: torch.from_numpy(inits[k].copy()) for k in sd})
     return {p.key: p.value for p in model.metadata_props}
-
-
-def at_size(x, size):
-    """A float NCHW batch resampled to size x size as the runtime's letterbox does (bilinear), when it differs."""
-    if x.shape[-1] == size:
-        return x
-    return torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
 
 
 def conv_stats(m, images, size):

@@ -16,7 +16,7 @@ import onnx
 import torch
 
 import synth
-from model import load_checkpoint
+from model import at_size, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = {i: n for i, n in enumerate(synth.NAMES)}
@@ -85,8 +85,7 @@ def main():
     from onnx_numpy import Graph
     im, _ = synth.sample(2, 0, jpeg=False)
     t = torch.from_numpy(im).permute(2, 0, 1)[None].float() / 255
-    if size != t.shape[-1]:
-        t = torch.nn.functional.interpolate(t, size=(size, size), mode="bilinear", align_corners=False)
+    t = at_size(t, size)
     with torch.no_grad():
         ref = m(t).numpy()
     got = Graph(a.out).run({"images": t.numpy()})[0]

@@ -187,6 +187,14 @@ def fuse_conv_bn(model):
     return model
 
 
+def at_size(x, size):
+    """A float NCHW batch resampled to size x size as the runtime's letterbox resamples an image for a model of another
+    input size (bilinear, pixel centres aligned); unchanged when it is that size already."""
+    if x.shape[-1] == size and x.shape[-2] == size:
+        return x
+    return nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+
 class Ensemble(nn.Module):
     """Detectors of one input size and the same levels run on the same image, their decoded outputs (boxes and class
     scores, cell by cell) averaged: exported as one graph, the runtime sees one model. Train mode is not supported."""

@@ -26,7 +26,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import synth
 from export_onnx import metadata, min_score_metadata, set_metadata
-from model import load_checkpoint
+from model import at_size, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -53,10 +53,7 @@ def calibrate(model, images, pct, batch=16):
     with torch.no_grad():
         for i in range(0, len(images), batch):
             x = torch.from_numpy(np.ascontiguousarray(images[i:i + batch])).permute(0, 3, 1, 2).float() / 255
-            size = getattr(model, "imgsz", x.shape[-1])
-            if size != x.shape[-1]:  # a model trained at another input size sees the images as the runtime resamples them
-                x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-            model(x)
+            model(at_size(x, getattr(model, "imgsz", x.shape[-1])))  # as the runtime resamples them for the model
     for h in hooks:
         h.remove()
     return {k: (min(0.0, float(np.mean([a for a, _ in v]))), max(0.0, float(np.mean([b for _, b in v])))) for k, v in ranges.items()}

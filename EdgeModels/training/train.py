@@ -20,7 +20,7 @@ import torch
 
 import synth
 from detlib import compute_loss, map50, postprocess
-from model import DEFAULT_HEAD, DEFAULT_WIDTHS, Detector, load_checkpoint
+from model import DEFAULT_HEAD, DEFAULT_WIDTHS, Detector, at_size, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -110,8 +110,7 @@ class Crops:
         ims, bxs, cls = zip(*(self.one(int(i)) for i in idx))
         x = torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).float().div_(255)
         if self.scale != 1.0:  # the model sees the parts larger (--imgsz): crops resampled as the runtime's letterbox does
-            s = round(self.crop * self.scale)
-            x = torch.nn.functional.interpolate(x, size=(s, s), mode="bilinear", align_corners=False)
+            x = at_size(x, round(self.crop * self.scale))
             bxs = [b * self.scale for b in bxs]
         M = max(1, max(len(b) for b in bxs))
         gb = torch.zeros(n, M, 4)
@@ -136,15 +135,11 @@ def predict(model, images, batch=8):
     outs = []
     for i in range(0, len(images), batch):
         x = torch.from_numpy(np.array(images[i:i + batch])).permute(0, 3, 1, 2).float().div_(255)
-        if x.shape[-1] != size:
-            f = x.shape[-1] / size
-            x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-            for o in model(x):
-                o = o.numpy()
+        f = x.shape[-1] / size
+        for o in model(at_size(x, size)).numpy():
+            if f != 1:
                 o[:4] *= f
-                outs.append(o)
-            continue
-        outs.extend(o.numpy() for o in model(x))
+            outs.append(o)
     model.export = was
     return outs
 
