@@ -10,7 +10,7 @@ import os
 
 import torch
 
-from model import Ensemble, load_checkpoint
+from model import Ensemble, detector_from_dict
 
 
 def main():
@@ -28,11 +28,8 @@ def main():
         if "members" in ck:
             raise SystemExit(f"ensemble.py: {p} is an ensemble already; list its members instead")
         cks.append({"model": ck["model"], "arch": ck.get("arch", {}), "from": p})
-    sizes = {c["arch"].get("imgsz", 320) for c in cks}
-    if len(sizes) > 1:
-        raise SystemExit(f"ensemble.py: the members were trained at different input sizes {sorted(sizes)}")
-    try:
-        Ensemble([load_checkpoint(p) for p in a.members])
+    try:  # the members must fit together (input size, output levels)
+        Ensemble([detector_from_dict(c) for c in cks])
     except ValueError as e:
         raise SystemExit(f"ensemble.py: {e}")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

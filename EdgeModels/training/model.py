@@ -205,7 +205,10 @@ class Ensemble(nn.Module):
         self.strides = members[0].strides
         if any(m.strides != self.strides for m in members):
             raise ValueError("ensemble members must have the same output levels (strides)")
-        self.imgsz = getattr(members[0], "imgsz", 320)
+        sizes = sorted({getattr(m, "imgsz", 320) for m in members})
+        if len(sizes) > 1:
+            raise ValueError(f"ensemble members were trained at different input sizes {sizes}")
+        self.imgsz = sizes[0]
 
     @property
     def export(self):
@@ -231,17 +234,18 @@ def load_checkpoint(path, fused=False):
     export_onnx.py and quantize_qdq.py need it."""
     ck = torch.load(path, map_location="cpu")
     if "members" in ck:
-        e = Ensemble([_from_dict(m) for m in ck["members"]])
+        e = Ensemble([detector_from_dict(m) for m in ck["members"]])
         if fused:
             for m in e.members:
                 for_export(m)
         e.eval()
         return e
-    m = _from_dict(ck)
+    m = detector_from_dict(ck)
     return for_export(m) if fused else m
 
 
-def _from_dict(ck):
+def detector_from_dict(ck):
+    """A Detector from a checkpoint dict ({"model", "arch"}: one best.pt, or one member of an ensemble)."""
     arch = ck.get("arch", {})
     m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD), p2=arch.get("p2", 0))
     m.load_state_dict(ck["model"])

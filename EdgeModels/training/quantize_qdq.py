@@ -167,8 +167,8 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     m = load_checkpoint(a.ckpt, fused=True)
-    # 128 of the 15,000 seed-1 training images; rendered here when the cache (gen_cache.py --name train) is absent,
-    # which gives the same images (each is a function of its seed and index).
+    # --calib of the 15,000 seed-1 training images (cache/train, gen_cache.py's default set); rendered here when that
+    # cache is absent, which gives the same images (each is a function of its seed and index).
     path = os.path.join(a.cache, "train.npy")
     images = np.load(path, mmap_mode="r") if os.path.exists(path) else None
     idx = np.sort(np.random.default_rng(123).choice(len(images) if images is not None else 15000, a.calib, replace=False))
