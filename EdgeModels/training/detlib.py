@@ -35,7 +35,8 @@ def assign(scores, boxes, anchors, strides, gt_boxes, gt_cls, gt_mask, topk=10, 
     scores [B,N,C] sigmoid, boxes [B,N,4] xyxy, anchors [2,N], strides [1,N],
     gt_boxes [B,M,4], gt_cls [B,M] long, gt_mask [B,M] bool.
     Returns fg [B,N] bool, target boxes [B,N,4], target scores [B,N,C]. A positive cell's target score is its
-    normalised alignment (IoU-aware, at most the best IoU for that box), raised to at least `floor` (1.0: binary).
+    normalised alignment (IoU-aware, at most the best IoU for that box), raised to at least `floor` (1.0: binary;
+    a float for every class, or a [C] tensor of one per class).
     """
     B, N, C = scores.shape
     M = gt_boxes.shape[1]
@@ -69,7 +70,9 @@ def assign(scores, boxes, anchors, strides, gt_boxes, gt_cls, gt_mask, topk=10, 
     pos_a = a_sel.amax(-1, keepdim=True)
     pos_iou = (iou * sel).amax(-1, keepdim=True)
     norm = (a_sel * pos_iou / (pos_a + 1e-9)).amax(1)  # B,N
-    if floor > 0:
+    if torch.is_tensor(floor):  # one floor per class: that of each positive cell's class
+        norm = torch.maximum(norm, floor.to(norm)[tc])
+    elif floor > 0:
         norm = norm.clamp(min=floor)
     ts = F.one_hot(tc, C).float() * (norm * fg)[..., None]
     return fg, tb, ts

@@ -211,6 +211,24 @@ def load_hard(path, names, lengths):
     return neg, weak, skipped, r.get("ckpt", "?")
 
 
+def target_floor(spec):
+    """--target-floor as detlib.assign takes it: one float for every class, or a tensor of one per class from
+    CLASS=F items (classes not named get 0). A float alone (a run saved before per-class floors) is kept."""
+    if isinstance(spec, (int, float)):
+        return float(spec)
+    if len(spec) == 1 and "=" not in spec[0]:
+        return float(spec[0])
+    floor = torch.zeros(len(synth.NAMES))
+    for kv in spec:
+        if "=" not in kv:
+            raise SystemExit(f"--target-floor: give one number, or CLASS=F items, not both ({' '.join(spec)})")
+        k, v = kv.split("=", 1)
+        if k not in synth.NAMES:
+            raise SystemExit(f"--target-floor: unknown class {k!r} (classes: {', '.join(synth.NAMES)})")
+        floor[synth.NAMES.index(k)] = float(v)
+    return floor
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=os.path.join(HERE, "cache"))
@@ -250,9 +268,10 @@ def main():
                          "its cells are assigned on their own")
     ap.add_argument("--new-lr-mult", type=float, default=10.0, metavar="X",
                     help="learning-rate multiple for the weights --p2 adds to an --init model")
-    ap.add_argument("--target-floor", type=float, default=0.0, metavar="F",
+    ap.add_argument("--target-floor", nargs="+", default=["0"], metavar="F|CLASS=F",
                     help="lowest class target of a box's assigned cells (default 0: the IoU-aware target, at most the "
-                         "box's best IoU; 1: binary), so a defect whose box is hard to fit is still scored as found")
+                         "box's best IoU; 1: binary), so a defect whose box is hard to fit is still scored as found; "
+                         "one number for every class, or CLASS=F per class (others 0), e.g. scratch=1")
     ap.add_argument("--imgsz", type=int, default=0, metavar="N",
                     help="the model's input size (default: the --init model's, else 320): the 320 px images and their "
                          "crops are resampled by N/320, so the model sees the parts larger; crop x N/320 must be a "
@@ -332,6 +351,9 @@ def main():
     if a.grain_weight != 1.0 and "grain" not in meta:
         raise SystemExit(f"--grain-weight needs each scratch's angle to the brushing: re-render {' '.join(a.train_set)} with this gen_cache.py")
     faint = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.faint_below)}
+    floor = target_floor(a.target_floor)
+    if not isinstance(floor, float) or floor > 0:
+        log(f"class target floor: {' '.join(a.target_floor) if isinstance(a.target_floor, list) else a.target_floor}", fh)
     neg, weak = {}, {}
     for f in a.hard:
         lengths = [len(x) for x in images.arrays] if isinstance(images, Concat) else [len(images)]
@@ -387,7 +409,7 @@ def main():
         x, gb, gc, gm = data.batch(a.batch)
         box, cls, shapes = model(x)
         loss, parts = compute_loss(box, cls, shapes, model.strides, gb, gc, gm, separate_first=bool(model.p2),
-                                   floor=getattr(a, "target_floor", 0.0))
+                                   floor=floor)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
