@@ -351,9 +351,10 @@ def main():
     if a.grain_weight != 1.0 and "grain" not in meta:
         raise SystemExit(f"--grain-weight needs each scratch's angle to the brushing: re-render {' '.join(a.train_set)} with this gen_cache.py")
     faint = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.faint_below)}
-    floor = target_floor(a.target_floor)
+    spec = getattr(a, "target_floor", 0.0)  # a run resumed from before the option has none
+    floor = target_floor(spec)
     if not isinstance(floor, float) or floor > 0:
-        log(f"class target floor: {' '.join(a.target_floor) if isinstance(a.target_floor, list) else a.target_floor}", fh)
+        log(f"class target floor: {' '.join(spec) if isinstance(spec, list) else spec}", fh)
     neg, weak = {}, {}
     for f in a.hard:
         lengths = [len(x) for x in images.arrays] if isinstance(images, Concat) else [len(images)]
