@@ -3,6 +3,7 @@
 
 usage: quantize_qdq.py [--ckpt runs/defect/best.pt] [--fp32 ../../models/defect/defect.onnx]
                        [--out ../../models/defect/defect-int8.onnx] [--calib 128] [--pct 99.999]
+                       [--min-score FILE] [--ranges RUN/calibration.json]
 
 - calibration: the fused torch model runs `--calib` training images (seed 1, not the held-out set);
   forward hooks on every Conv record its input and output ranges (per batch, the `--pct` / (100 -
@@ -164,8 +165,14 @@ def main():
     ap.add_argument("--pct", type=float, default=99.999)
     ap.add_argument("--min-score", default="", metavar="FILE",
                     help="operating_point.py --json output for the INT8 graph: written to the 'min_score' metadata")
+    ap.add_argument("--ranges", default="", metavar="FILE",
+                    help="use these activation ranges (the calibration.json an earlier run wrote beside --ckpt) instead of calibrating")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.ranges:
+        n = quantize(a.fp32, json.load(open(a.ranges)), a.out, min_score_metadata(a.min_score))
+        print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB): {n} Conv nodes quantized, ranges from {a.ranges}")
+        return
     m = load_checkpoint(a.ckpt, fused=True)
     # --calib of the 15,000 seed-1 training images (cache/train, gen_cache.py's default set); rendered here when that
     # cache is absent, which gives the same images (each is a function of its seed and index).

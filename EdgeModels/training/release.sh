@@ -26,6 +26,6 @@ $NICE "$PY" export_onnx.py --ckpt "$RUN/best.pt" --min-score "$RUN/$OP.json"    
 $NICE "$PY" quantize_qdq.py --ckpt "$RUN/best.pt" --calib "$CALIB" --pct 99.999                  # -> models/defect/defect-int8.onnx
 $NICE "$PY" operating_point.py --onnx "$ROOT/models/defect/defect-int8.onnx" --set "$VAL" --json "$RUN/${OP}_int8.json" \
   | tee "$RUN/${OP}_int8.txt"
-$NICE "$PY" quantize_qdq.py --ckpt "$RUN/best.pt" --calib "$CALIB" --pct 99.999 --min-score "$RUN/${OP}_int8.json"   # same graph, its thresholds
+$NICE "$PY" quantize_qdq.py --ranges "$RUN/calibration.json" --min-score "$RUN/${OP}_int8.json"   # same graph (the ranges just measured), its thresholds
 $NICE "$PY" evaluate.py --ckpt "$RUN/best.pt" --json "$ROOT/models/defect/eval.json"       # held-out mAP@0.5 (torch + both ONNX)
 ls -l "$ROOT/models/defect/"*.onnx
