@@ -63,6 +63,35 @@ def _belt(rng):
     return img
 
 
+def _fibres(rng, img, cx, cy, reach):
+    """Lint on the belt around a part (hard negatives for "scratch"): 1-4 thin, wavy fibres 12-60 px long that start
+    near the part's outline, lighter or darker than the belt. Drawn before the part is laid on, so it covers them."""
+    for _ in range(int(rng.integers(1, 5))):
+        ang0 = rng.uniform(0, 2 * np.pi)
+        r0 = reach * rng.uniform(0.8, 1.3)
+        x, y = cx + r0 * np.cos(ang0), cy + r0 * np.sin(ang0)
+        L = rng.uniform(12, 60)
+        heading = rng.uniform(0, 2 * np.pi)
+        steps = 8
+        turn = rng.normal(0, 0.35, steps).cumsum()
+        xs = x + np.concatenate([[0], np.cumsum(np.cos(heading + turn[:-1]) * L / (steps - 1))])
+        ys = y + np.concatenate([[0], np.cumsum(np.sin(heading + turn[:-1]) * L / (steps - 1))])
+        x0, x1 = int(max(0, xs.min() - 3)), int(min(SIZE, xs.max() + 4))
+        y0, y1 = int(max(0, ys.min() - 3)), int(min(SIZE, ys.max() + 4))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        X, Y = _XX[y0:y1, x0:x1], _YY[y0:y1, x0:x1]
+        dist = np.full(X.shape, 1e9, np.float32)
+        for ax, ay, bx, by in zip(xs[:-1], ys[:-1], xs[1:], ys[1:]):
+            ex_, ey_ = bx - ax, by - ay
+            tt = np.clip(((X - ax) * ex_ + (Y - ay) * ey_) / (ex_ * ex_ + ey_ * ey_ + 1e-9), 0, 1)
+            dist = np.minimum(dist, np.hypot(X - ax - tt * ex_, Y - ay - tt * ey_))
+        a = np.clip(rng.uniform(0.5, 1.1) - dist + 0.5, 0, 1) * rng.uniform(0.3, 0.7)
+        col = rng.uniform(0.55, 0.9) if rng.random() < 0.7 else rng.uniform(0.0, 0.08)
+        img[y0:y1, x0:x1] = img[y0:y1, x0:x1] * (1 - a[..., None]) + a[..., None] * col
+    return img
+
+
 def _sd_box(u, v, a, b, r):
     qx = np.abs(u) - (a - r)
     qy = np.abs(v) - (b - r)
@@ -210,14 +239,17 @@ SAME_TONE_SCRATCH_P = 0.15
 ALONG_GRAIN_SCRATCH_P = 0.0
 
 
-def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0):
+def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0,
+           clutter=0.0):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
     info["contrast"]: each box's visible contrast (see `_contrast`), in box order, info["grain"]: per box, a
     scratch's angle to the brushing of the metal under it (0 to pi/2 rad; None for other classes and on plastic),
     and info["alpha"]: the part's coverage mask (float HxW). `same_tone`, `along_grain`: see SAME_TONE_SCRATCH_P, ALONG_GRAIN_SCRATCH_P.
     `bright_metal`: share of metal parts exposed so that their surface is near white (median luminance 0.85-0.97), where
     bright scratches are faintest; 0 (the default, which the held-out and validation sets use) draws nothing for it,
-    so the images are exactly those without the option."""
+    so the images are exactly those without the option. `clutter`: share of images with scratch-like things that are
+    not defects: lint fibres on the belt near the part (`_fibres`) and a second, crisp shadow along the part's edge;
+    0 (the default) draws nothing for it either."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
     grain = []  # per box: a scratch's angle to the brushing (None where there is none)
     img = _belt(rng)
@@ -257,6 +289,12 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
     sd_sh = part.sdf(u - (c * sh_dx + s * sh_dy), v - (-s * sh_dx + c * sh_dy))
     sh = np.clip(0.5 - sd_sh / rng.uniform(3, 8), 0, 1) * rng.uniform(0.3, 0.55)
     img = img * (1 - sh[..., None])
+    if clutter > 0 and rng.random() < clutter:
+        # a crisp shadow hugging the outline (hard light), then lint around the part
+        o = rng.uniform(1, 4)
+        sd_h = part.sdf(u - (c * o + s * o), v - (-s * o + c * o))
+        img = img * (1 - (np.clip(0.5 - sd_h / rng.uniform(0.6, 1.5), 0, 1) * rng.uniform(0.25, 0.55))[..., None])
+        img = _fibres(rng, img, cx, cy, max(rx, ry))
 
     surf = _surface(rng, part, u, v, metal)
     # bevel at the outline and at hole rims
@@ -422,14 +460,15 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
 MIN_CONTRAST = 0.06
 
 
-def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0):
+def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0,
+           clutter=0.0):
     """Image `index` of the set `seed`. A draw with a defect fainter than MIN_CONTRAST is drawn again
     from the stream (seed, index, attempt), so the result still depends on (seed, index) only."""
     for attempt in range(50):
         rng = np.random.default_rng([seed, index] if attempt == 0 else [seed, index, attempt])
         q = int(rng.integers(75, 96)) if jpeg else None
         details = {}
-        out, boxes = render(rng, q, details, same_tone, along_grain, bright_metal)
+        out, boxes = render(rng, q, details, same_tone, along_grain, bright_metal, clutter)
         if all(c >= MIN_CONTRAST for c in details["contrast"]):
             break
     else:
