@@ -63,6 +63,16 @@ def _belt(rng):
     return img
 
 
+def _polyline_dist(X, Y, xs, ys):
+    """Distance of every pixel (X, Y) to the polyline through (xs, ys)."""
+    dist = np.full(X.shape, 1e9, np.float32)
+    for ax, ay, bx, by in zip(xs[:-1], ys[:-1], xs[1:], ys[1:]):
+        ex_, ey_ = bx - ax, by - ay
+        tt = np.clip(((X - ax) * ex_ + (Y - ay) * ey_) / (ex_ * ex_ + ey_ * ey_ + 1e-9), 0, 1)
+        dist = np.minimum(dist, np.hypot(X - ax - tt * ex_, Y - ay - tt * ey_))
+    return dist
+
+
 def _fibres(rng, img, cx, cy, reach):
     """Lint on the belt around a part (hard negatives for "scratch"): 1-4 thin, wavy fibres 12-60 px long that start
     near the part's outline, lighter or darker than the belt. Drawn before the part is laid on, so it covers them."""
@@ -80,12 +90,7 @@ def _fibres(rng, img, cx, cy, reach):
         y0, y1 = int(max(0, ys.min() - 3)), int(min(SIZE, ys.max() + 4))
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
-        X, Y = _XX[y0:y1, x0:x1], _YY[y0:y1, x0:x1]
-        dist = np.full(X.shape, 1e9, np.float32)
-        for ax, ay, bx, by in zip(xs[:-1], ys[:-1], xs[1:], ys[1:]):
-            ex_, ey_ = bx - ax, by - ay
-            tt = np.clip(((X - ax) * ex_ + (Y - ay) * ey_) / (ex_ * ex_ + ey_ * ey_ + 1e-9), 0, 1)
-            dist = np.minimum(dist, np.hypot(X - ax - tt * ex_, Y - ay - tt * ey_))
+        dist = _polyline_dist(_XX[y0:y1, x0:x1], _YY[y0:y1, x0:x1], xs, ys)
         a = np.clip(rng.uniform(0.5, 1.1) - dist + 0.5, 0, 1) * rng.uniform(0.3, 0.7)
         col = rng.uniform(0.55, 0.9) if rng.random() < 0.7 else rng.uniform(0.0, 0.08)
         img[y0:y1, x0:x1] = img[y0:y1, x0:x1] * (1 - a[..., None]) + a[..., None] * col
@@ -349,12 +354,7 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
             y0, y1 = int(max(0, min(ys) - 4)), int(min(SIZE, max(ys) + 5))
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue
-            X, Y = _XX[y0:y1, x0:x1], _YY[y0:y1, x0:x1]
-            dist = np.full(X.shape, 1e9, np.float32)
-            for (ax, ay), (bx, by) in zip(pts[:-1], pts[1:]):
-                ex_, ey_ = bx - ax, by - ay
-                tt = np.clip(((X - ax) * ex_ + (Y - ay) * ey_) / (ex_ * ex_ + ey_ * ey_ + 1e-9), 0, 1)
-                dist = np.minimum(dist, np.hypot(X - ax - tt * ex_, Y - ay - tt * ey_))
+            dist = _polyline_dist(_XX[y0:y1, x0:x1], _YY[y0:y1, x0:x1], xs, ys)
             w = rng.uniform(0.7, 1.8)
             a = np.clip(w - dist + 0.5, 0, 1) * alpha[y0:y1, x0:x1]
             m = np.zeros((SIZE, SIZE), np.float32)
