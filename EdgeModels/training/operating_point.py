@@ -81,7 +81,7 @@ def refine(maxima, defective, thr, miss_weight, fine):
     for _ in range(2):
         for c in range(len(thr)):
             best = None
-            for t in fine:
+            for t in np.append(fine, thr[c]):  # the current value keeps the cost, whatever the two grids
                 tt = thr.copy()
                 tt[c] = t
                 if errors(maxima, defective, tt, miss_weight)[2] != cost:

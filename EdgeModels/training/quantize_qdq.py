@@ -170,7 +170,13 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     if a.ranges:
-        n = quantize(a.fp32, json.load(open(a.ranges)), a.out, min_score_metadata(a.min_score))
+        try:
+            ranges = json.load(open(a.ranges))
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"quantize_qdq.py: --ranges {a.ranges}: not a readable calibration.json ({e})")
+        if not isinstance(ranges, dict) or not all(isinstance(v, list) and len(v) == 2 for v in ranges.values()):
+            raise SystemExit(f"quantize_qdq.py: --ranges {a.ranges}: expected an object of layer -> [low, high] (calibration.json)")
+        n = quantize(a.fp32, ranges, a.out, min_score_metadata(a.min_score))
         print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB): {n} Conv nodes quantized, ranges from {a.ranges}")
         return
     m = load_checkpoint(a.ckpt, fused=True)
