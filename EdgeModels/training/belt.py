@@ -58,13 +58,24 @@ def outline(mask):
     return np.where(outside, mask, 255).astype(np.uint8)
 
 
-def composite(rng, image, alpha):
+def composite(rng, image, alpha, clutter=0.0):
     """`image` (uint8 HxWx3, the sample as the simulator would read it from its JPEG) cut out by `alpha` (float
     0..1, quantised to 8 bits as masks/NNNN.png is) and laid onto a fresh belt with the simulator's drop shadow
-    (offset and strength drawn around its 5 px and 40 %). Returns uint8 HxWx3."""
+    (offset and strength drawn around its 5 px and 40 %). Returns uint8 HxWx3.
+
+    `clutter`: the chance that the belt carries lint fibres near the part (synth._fibres, the generator's
+    `--clutter`), which the cut-out would otherwise lose with the generator's own belt. At 0 nothing is drawn
+    and nothing is drawn from `rng` for it, so the composite is exactly the one without the option."""
     h, w = alpha.shape
     mask = (np.clip(alpha, 0, 1) * 255 + 0.5).astype(np.uint8)
     out = np.repeat(belt_frame(rng, h, w)[..., None], 3, axis=2)
+    if clutter > 0 and rng.random() < clutter:
+        import synth
+        ys, xs = np.nonzero(mask >= 128)
+        if len(xs):
+            cx, cy = float(xs.mean()), float(ys.mean())
+            reach = float(np.sqrt(((xs - cx) ** 2 + (ys - cy) ** 2).max()))
+            out = synth._fibres(rng, out / 255, cx, cy, reach) * 255
     off = int(rng.integers(3, 8))
     pct = rng.uniform(30, 50)
     sh = np.zeros((h, w), np.float32)

@@ -11,7 +11,9 @@ the hardest to see); the generator's default, which the held-out and validation 
 --bright P: share of metal parts exposed so that their surface is near white (synth.render), where bright scratches
 are faintest; default 0. Unlike the options above it changes the images it touches (exposure, hence contrast).
 --clutter P: share of images with scratch-like things that are not defects: lint fibres on the belt near the part
-and a crisp shadow along its edge (synth.render); default 0. It changes only the images it touches.
+and a crisp shadow along its edge (synth.render); default 0. It changes only the images it touches. Parts that
+--belt lays onto the conveyor lose the generator's belt with its fibres, so the conveyor gets its own fibres at the
+same share (belt.composite).
 --belt P: share of images whose part is cut out by its mask and laid onto a conveyor belt as continuous mode's
 simulator lays it (belt.py); the part, its boxes and their contrast are the sample's own. Default 0.
 """
@@ -35,7 +37,7 @@ def _one(args):
     if belt_p > 0:
         rng = np.random.default_rng([seed, i, 1000])  # its own stream: the sample is the same with or without
         if rng.random() < belt_p:
-            im = belt.composite(rng, im, info["alpha"])
+            im = belt.composite(rng, im, info["alpha"], clutter)
     return im, boxes, info["contrast"], info["grain"]
 
 
