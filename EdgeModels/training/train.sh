@@ -57,6 +57,26 @@ done
 H4+=(runs/c1/hard-train11.json runs/c1/hard-train9.json)
 $NICE "$PY" train.py "${F4[@]}" --init runs/c1/best.pt --lr 1e-4 --minutes 22 --seed 2 --hard "${H4[@]}" --hard-weight 8 \
   --target-floor scratch=1 --out runs/c1h
+# c1h was 1.5.0 (release.sh runs/c1h cache/val4mix).
+# Stage 5 (1.6.0): clutter, the things 1.5.0 read as scratches on good parts (lint fibres near the part, a crisp
+# edge shadow), first on the generator's belts (seed 12), then also on parts laid onto the conveyor (seed 13, whose
+# conveyor gets its own fibres; seed 14 the same again). Three fine-tunes in a row from c1h with the five files above
+# and c1h's own mistakes.
+$NICE "$PY" gen_cache.py --seed 12 --count 6000 --name train12 --workers 2 --clutter 0.7 --bright 0.4 --same-tone 0.5 \
+  --along-grain 0.4
+$NICE "$PY" gen_cache.py --seed 13 --count 8000 --name train13 --workers 2 --clutter 0.7 --bright 0.5 --same-tone 0.5 \
+  --along-grain 0.4 --belt 0.6
+$NICE "$PY" mine.py --ckpt runs/c1h/best.pt --sets train10 --fp-conf 0.5 --start 5000 --limit 5000 --out runs/c1h/hard-train10.json
+$NICE "$PY" mine.py --ckpt runs/c1h/best.pt --sets train11 --fp-conf 0.5 --start 10000 --limit 2000 --out runs/c1h/hard-train11.json
+H4+=(runs/c1h/hard-train10.json runs/c1h/hard-train11.json)
+$NICE "$PY" train.py --train-set train9 train10 train11 train12 "${FT[@]}" --init runs/c1h/best.pt --lr 1e-4 --minutes 22 \
+  --seed 5 --hard "${H4[@]}" --hard-weight 8 --target-floor scratch=1 --out runs/e1
+$NICE "$PY" train.py --train-set train9 train10 train11 train12 train13 "${FT[@]}" --init runs/e1/best.pt --lr 1e-4 \
+  --minutes 25 --seed 6 --hard "${H4[@]}" --hard-weight 8 --target-floor scratch=1 --out runs/f1
+$NICE "$PY" gen_cache.py --seed 14 --count 8000 --name train14 --workers 2 --clutter 0.7 --bright 0.5 --same-tone 0.5 \
+  --along-grain 0.4 --belt 0.6
+$NICE "$PY" train.py --train-set train9 train10 train11 train12 train13 train14 "${FT[@]}" --init runs/f1/best.pt \
+  --lr 1e-4 --minutes 25 --seed 8 --hard "${H4[@]}" --hard-weight 8 --target-floor scratch=1 --out runs/f3
 # Per-class thresholds on the validation set (seed 4, each part both as generated and laid on the belt) into each
 # file's metadata, export, INT8 (512 calibration images), held-out evaluation.
-"$HERE/release.sh" runs/c1h cache/val4mix
+"$HERE/release.sh" runs/f3 cache/val4mix
