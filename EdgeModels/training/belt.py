@@ -14,6 +14,8 @@ The part's pixels, mask and boxes are the sample's own, so the boxes stay valid.
 import numpy as np
 from PIL import Image, ImageDraw
 
+import synth
+
 PERIOD = 1024
 
 
@@ -70,7 +72,6 @@ def composite(rng, image, alpha, clutter=0.0):
     mask = (np.clip(alpha, 0, 1) * 255 + 0.5).astype(np.uint8)
     out = np.repeat(belt_frame(rng, h, w)[..., None], 3, axis=2)
     if clutter > 0 and rng.random() < clutter:
-        import synth
         ys, xs = np.nonzero(mask >= 128)
         if len(xs):
             cx, cy = float(xs.mean()), float(ys.mean())
@@ -130,7 +131,6 @@ if __name__ == "__main__":
         compose_set(a.set, a.out, a.seed, a.keep)
         sys.exit(0)
     import sys
-    import synth
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     dst = sys.argv[3] if len(sys.argv) > 3 else "/tmp/belt_preview.png"
