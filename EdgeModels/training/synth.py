@@ -97,6 +97,24 @@ def _fibres(rng, img, cx, cy, reach):
     return img
 
 
+def _hairlines(rng, surf, u, v, extent):
+    """Brushing lines that stand out over part of their length (hard negatives for "scratch", the good-part
+    false positives of 1.6.0): 1-3 soft lines along the grain (u, see _surface), a Gaussian 0.5-1.2 px across,
+    30-160 px long with tapered ends, 0.04-0.12 brighter than the metal around them (one in four darker). A
+    scratch differs in its crisp edges (synth draws it 0.7-1.8 px wide with a hard rim) and, mostly, its angle."""
+    ex, ey = extent
+    for _ in range(int(rng.integers(1, 4))):
+        u0, v0 = rng.uniform(-0.8, 0.8) * ex, rng.uniform(-0.9, 0.9) * ey
+        half = rng.uniform(15, 80)
+        sig = rng.uniform(0.5, 1.2)
+        amp = rng.uniform(0.04, 0.12) * (1.0 if rng.random() < 0.75 else -1.0)
+        tilt = rng.uniform(-0.02, 0.02)
+        prof = np.exp(-0.5 * ((v - v0 - tilt * (u - u0)) / sig) ** 2)
+        env = np.sqrt(np.clip(1 - np.abs(u - u0) / half, 0, 1))
+        surf = surf + (prof * env * amp).astype(np.float32)[..., None]
+    return surf
+
+
 def _sd_box(u, v, a, b, r):
     qx = np.abs(u) - (a - r)
     qy = np.abs(v) - (b - r)
@@ -245,7 +263,7 @@ ALONG_GRAIN_SCRATCH_P = 0.0
 
 
 def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0,
-           clutter=0.0):
+           clutter=0.0, hairline=0.0):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
     info["contrast"]: each box's visible contrast (see `_contrast`), in box order, info["grain"]: per box, a
     scratch's angle to the brushing of the metal under it (0 to pi/2 rad; None for other classes and on plastic),
@@ -254,7 +272,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
     bright scratches are faintest; 0 (the default, which the held-out and validation sets use) draws nothing for it,
     so the images are exactly those without the option. `clutter`: share of images with scratch-like things that are
     not defects: lint fibres on the belt near the part (`_fibres`) and a second, crisp shadow along the part's edge;
-    0 (the default) draws nothing for it either."""
+    0 (the default) draws nothing for it either. `hairline`: share of metal parts with brushing lines that stand out
+    over part of their length (`_hairlines`), not defects; 0 (the default) draws nothing for it."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
     grain = []  # per box: a scratch's angle to the brushing (None where there is none)
     img = _belt(rng)
@@ -302,6 +321,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
         img = _fibres(rng, img, cx, cy, max(rx, ry))
 
     surf = _surface(rng, part, u, v, metal)
+    if hairline > 0 and metal and rng.random() < hairline:
+        surf = _hairlines(rng, surf, u, v, part.extent)
     # bevel at the outline and at hole rims
     bevel = np.clip(1 + sd_full / 3.0, 0, 1)
     surf = surf * (1 - bevel[..., None] * rng.uniform(0.1, 0.3))
@@ -461,14 +482,14 @@ MIN_CONTRAST = 0.06
 
 
 def sample(seed, index, jpeg=True, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0,
-           clutter=0.0):
+           clutter=0.0, hairline=0.0):
     """Image `index` of the set `seed`. A draw with a defect fainter than MIN_CONTRAST is drawn again
     from the stream (seed, index, attempt), so the result still depends on (seed, index) only."""
     for attempt in range(50):
         rng = np.random.default_rng([seed, index] if attempt == 0 else [seed, index, attempt])
         q = int(rng.integers(75, 96)) if jpeg else None
         details = {}
-        out, boxes = render(rng, q, details, same_tone, along_grain, bright_metal, clutter)
+        out, boxes = render(rng, q, details, same_tone, along_grain, bright_metal, clutter, hairline)
         if all(c >= MIN_CONTRAST for c in details["contrast"]):
             break
     else:
