@@ -101,7 +101,7 @@ def _hairlines(rng, surf, u, v, extent):
     """Brushing lines that stand out over part of their length (hard negatives for "scratch", the good-part
     false positives of 1.6.0): 1-3 soft lines along the grain (u, see _surface), a Gaussian 0.5-1.2 px across,
     30-160 px long with tapered ends, 0.04-0.12 brighter than the metal around them (one in four darker). A
-    scratch differs in its crisp edges (synth draws it 0.7-1.8 px wide with a hard rim) and, mostly, its angle."""
+    scratch differs in its crisp edges (render draws it 0.7-1.8 px wide with a hard rim) and, mostly, its angle."""
     ex, ey = extent
     for _ in range(int(rng.integers(1, 4))):
         u0, v0 = rng.uniform(-0.8, 0.8) * ex, rng.uniform(-0.9, 0.9) * ey
