@@ -20,7 +20,7 @@ from model import at_size, load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = {i: n for i, n in enumerate(synth.NAMES)}
-VERSION = "1.6.0"  # the model's version in its metadata
+VERSION = "1.7.0"  # the model's version in its metadata
 
 
 def metadata(extra=None, imgsz=320):
