@@ -206,3 +206,14 @@ def letterbox(img, size=320, pad=114):
     dy, dx = (size - nh) // 2, (size - nw) // 2
     out[dy:dy + nh, dx:dx + nw] = im
     return out, r, (dx, dy)
+
+
+def overlap(a, boxes):
+    """Intersection over the smaller box's area, of box a [4] (x1, y1, x2, y2) with each of boxes [N, 4] -> [N]: a thin
+    scratch's box and a detection along part of it overlap fully though their IoU is small (mine.py, and
+    operating_point.py's defects judged one by one)."""
+    a, boxes = np.asarray(a, np.float64), np.asarray(boxes, np.float64).reshape(-1, 4)
+    iw = np.minimum(a[2], boxes[:, 2]) - np.maximum(a[0], boxes[:, 0])
+    ih = np.minimum(a[3], boxes[:, 3]) - np.maximum(a[1], boxes[:, 1])
+    small = np.minimum((a[2] - a[0]) * (a[3] - a[1]), (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
+    return np.where((iw > 0) & (ih > 0), iw * ih / np.maximum(small, 1e-9), 0.0)

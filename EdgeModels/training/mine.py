@@ -21,6 +21,7 @@ import time
 import numpy as np
 import torch
 
+import detlib
 from detlib import postprocess
 from model import load_checkpoint
 from train import predict
@@ -29,14 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def overlap(a, b):
-    """Intersection over the smaller box's area: a thin scratch's box and a detection along part of it overlap
-    fully though their IoU is small."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return iw * ih / max(small, 1e-9)
+    """detlib.overlap of two boxes (intersection over the smaller box's area)."""
+    return float(detlib.overlap(a, b)[0])
 
 
 def mine_image(dets, gts, fp_conf, fn_below, thr):

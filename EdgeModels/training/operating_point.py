@@ -37,7 +37,7 @@ import torch
 import synth
 from model import load_checkpoint
 from onnx_numpy import Graph
-from detlib import map50, postprocess
+from detlib import map50, overlap, postprocess
 from train import load_heldout, predict
 
 
@@ -55,15 +55,6 @@ def best_class_maxima(outs, nc):
     return res
 
 
-def overlap(a, b):
-    """Intersection over the smaller box's area (as mine.py): a thin scratch's box and a detection along part of it
-    overlap fully though their IoU is small. a: [4] (x1, y1, x2, y2), b: [N, 4] -> [N]."""
-    iw = np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0])
-    ih = np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1])
-    small = np.minimum((a[2] - a[0]) * (a[3] - a[1]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
-    return np.where((iw > 0) & (ih > 0), iw * ih / np.maximum(small, 1e-9), 0.0)
-
-
 def object_maxima(outs, gts, nc, thr=0.3):
     """outs: list of [4+C, N], gts: per image [(class, box)] -> [objects, C]: for each labelled defect, per class, the
     highest score of the boxes whose best class it is and that overlap the defect (intersection over the smaller box
@@ -78,7 +69,7 @@ def object_maxima(outs, gts, nc, thr=0.3):
         cx, cy, w, h = o[0], o[1], o[2], o[3]
         boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1)
         for _, box in g:
-            near = overlap(np.asarray(box, np.float32), boxes) >= thr
+            near = overlap(box, boxes) >= thr
             r = np.zeros(nc, np.float32)
             for c in range(nc):
                 sel = near & (best == c)
