@@ -8,19 +8,19 @@ decoder keeps each box's best class only; NMS never removes the highest box). So
 only on, per class, the highest score among the boxes whose best class it is. This script computes those per
 image once, then tries every combination of per-class thresholds on the grid and keeps the one with the fewest
 errors (missed defective images x miss-weight + flagged good images); ties go to the combination farthest from
-the nearest error (largest margin), then to the lowest thresholds.
+the nearest error (largest margin), then to the lowest thresholds. That margin is the smallest over all classes,
+so it says nothing about the classes that are not closest: a class's threshold could sit just above its best good
+image's score, and a model that scores that part a little higher on the line (INT8, another pose) rejects it. So
+each class's threshold is then moved, on a finer grid (--refine) and with the other classes' held, to where it is
+farthest from the nearest image that class decides, without changing the errors: the middle of its gap (with
+--objects, also from the nearest defect that class alone finds, and without losing one).
 
 The image count hides defects: a part with a scratch and a dent is rejected for the dent, so it never shows that the
 scratch scored below its threshold, and a part with only that scratch would pass. So the script also judges each
 labelled defect as if it were alone on its part (`object_maxima`: the boxes of any class that overlap it) and prints
 those it would miss. With --objects, ties go first to the combination that misses the fewest of them, then to the
 margin; it is off by default (every release so far was chosen without it), since it can buy one more defect with a
-narrower gap to a good part. That margin is the smallest over all classes,
-so it says nothing about the classes that are not closest: a class's threshold could sit just above its best good
-image's score, and a model that scores that part a little higher on the line (INT8, another pose) rejects it. So
-each class's threshold is then moved, on a finer grid (--refine) and with the other classes' held, to where it is
-farthest from the nearest image that class decides, without changing the errors: the middle of its gap (with
---objects, also from the nearest defect that class alone finds, and without losing one).
+narrower gap to a good part.
 
 Run it on a validation set (make_heldout.py --seed 4 --count 1200 --out cache/val4), never the held-out set:
 the held-out set is what the line is judged on afterwards. It prints the chosen thresholds as the JSON that
