@@ -17,6 +17,9 @@ internal static class DetectCommand
                                 (NAME → models/NAME/NAME.onnx, e.g. defect)
           --json                one JSON object per image on its own line
           --labels FILE         class names, one per line (default: the model's 'names' metadata, else class_N)
+          --verifier PATH|none  a second look at uncertain boxes (a verifier .onnx, docs/inspection.md): each box of its
+                                class scoring at least its band's "from" gets "verified" (its probability); none = off
+                                (default: NAME-verifier.onnx beside the model, when there is one)
           --conf C              score threshold, 0..1 (default 0.25)
           --iou T               NMS IoU threshold, 0..1 (default 0.45)
           --agnostic            suppress overlapping boxes across classes too
@@ -27,7 +30,7 @@ internal static class DetectCommand
           --providers LIST      execution providers in preference order, e.g. tensorrt,cuda,cpu (default cpu)
         """;
 
-    private static readonly string[] Valued = ["model", "labels", "conf", "iou", "max-det", "imgsz", "ort-library", "threads", "providers"];
+    private static readonly string[] Valued = ["model", "labels", "conf", "iou", "max-det", "imgsz", "ort-library", "threads", "providers", "verifier"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -37,6 +40,7 @@ internal static class DetectCommand
         if (cl.Positional.Count == 0) throw new UsageException("edge detect needs at least one image or folder");
         var ortLibrary = cl.Value("ort-library");
         var labelsFile = cl.Value("labels");
+        var verifier = cl.Value("verifier");
         var options = new DetectionOptions
         {
             Confidence = cl.Float("conf", DetectionOptions.Default.Confidence, 0f, 0.999f),
@@ -52,7 +56,15 @@ internal static class DetectCommand
         if (ortLibrary is not null) OnnxRuntime.Initialize(ortLibrary);
         var modelPath = ResolveModel(model, SearchRoots());
         var images = OcrSetup.ExpandImages(cl.Positional);
-        using var detector = ObjectDetector.Load(modelPath, options, new StderrLogger(stderr));
+        var logger = new StderrLogger(stderr);
+        using var detector = ObjectDetector.Load(modelPath, options, logger);
+        if (DetectionModels.LoadVerifier(modelPath, detector.Labels.Names, verifier, "--verifier", options.Session, logger) is { } second)
+        {
+            DetectionModels.Attach(detector, second, verifier, "--verifier");
+            // On stderr, so --json's stdout stays one object per image.
+            stderr.WriteLine($"edge detect: {DetectionModels.DescribeVerifier(detector)}"
+                             + (second.From < options.Confidence ? $" (boxes at or below --conf {options.Confidence} are not looked at)" : ""));
+        }
         detector.Warmup(); // so the first image's stage times are not JIT time
 
         return ImageBatch.Run("detect", images, json, stdout, stderr, path => detector.Detect(path), ToJson, WriteTable);
@@ -116,8 +128,9 @@ internal static class DetectCommand
     private static void WriteTable(TextWriter o, string path, DetectionResult result)
     {
         var t = result.Timings;
-        o.WriteLine($"{path}  ({result.Detections.Count} objects; decode {t.DecodeMs:0.0} ms, pre {t.PreprocessMs:0.0}, model {t.ModelMs:0.0}, post {t.PostprocessMs:0.0}, total {t.TotalMs:0.0} ms)");
+        o.WriteLine($"{path}  ({result.Detections.Count} objects; decode {t.DecodeMs:0.0} ms, pre {t.PreprocessMs:0.0}, model {t.ModelMs:0.0}, post {t.PostprocessMs:0.0}"
+                    + (t.Verified > 0 ? $", verify {t.VerifyMs:0.0} ({t.Verified} boxes)" : "") + $", total {t.TotalMs:0.0} ms)");
         foreach (var d in result.Detections)
-            o.WriteLine($"  {d.Score:0.00}  {d.Label}    @({d.X1:0},{d.Y1:0})-({d.X2:0},{d.Y2:0})");
+            o.WriteLine($"  {d.Score:0.00}  {d.Label}    @({d.X1:0},{d.Y1:0})-({d.X2:0},{d.Y2:0})" + (d.IsVerified ? $"  verified {d.Verified:0.00}" : ""));
     }
 }

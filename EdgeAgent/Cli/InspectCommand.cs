@@ -16,7 +16,7 @@ namespace Edge.Agent.Cli;
 internal static class InspectCommand
 {
     public const string Usage = """
-        usage: edge inspect --sim [--continuous] [--parts N] [--model defect|PATH] [--int8] [--speed M/S] [--late-policy reject|pass] [--seed S]
+        usage: edge inspect --sim [--continuous] [--parts N] [--model defect|PATH] [--int8] [--verifier PATH|none] [--speed M/S] [--late-policy reject|pass] [--seed S]
 
         Runs the inspection line on a synthetic conveyor against the GPIO simulator. Each part is a held-out image
         (defective when its labels hold a defect box); the photo-eye fires as it passes, the part is captured and
@@ -28,6 +28,8 @@ internal static class InspectCommand
           --parts N             parts on the belt (default 200)
           --model NAME|PATH     detection model (default defect → models/defect/defect.onnx)
           --int8                the model's INT8 file (models/NAME/NAME-int8.onnx)
+          --verifier PATH|none  the second look at uncertain boxes (a verifier .onnx, docs/inspection.md), or none
+                                (default: NAME-verifier.onnx beside the model, when there is one; FP32 for both files)
           --heldout DIR         the part images with labels.json (default: heldout/ beside the model)
           --speed M/S           belt speed (default 0.5); parts every 0.25 m ± 30 %, actuator 0.25 m downstream
           --late-policy P       reject (default) or pass: what a decision that misses its deadline does
@@ -39,7 +41,7 @@ internal static class InspectCommand
           --quiet               do not list every rejected part
         """;
 
-    private static readonly string[] Valued = ["parts", "model", "heldout", "speed", "late-policy", "min-score", "seed", "snapshots", "threads"];
+    private static readonly string[] Valued = ["parts", "model", "heldout", "speed", "late-policy", "min-score", "seed", "snapshots", "threads", "verifier"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -63,6 +65,7 @@ internal static class InspectCommand
         int threads = cl.Int("threads", 0, 0, 256);
         bool quiet = cl.Flag("quiet");
         bool continuous = cl.Flag("continuous");
+        var verifier = cl.Value("verifier");
         cl.RejectUnknown();
 
         var modelPath = DetectionModels.Resolve(modelName, int8);
@@ -81,7 +84,7 @@ internal static class InspectCommand
         };
         options.Validate();
 
-        var (detector, effective) = DetectionModels.LoadForRules(modelPath, options, threads, new StderrLogger(stderr));
+        var (detector, effective) = DetectionModels.LoadForRules(modelPath, options, threads, new StderrLogger(stderr), verifier, "--verifier");
         using var _detector = detector;
         options = effective;
         detector.Warmup();
@@ -134,7 +137,8 @@ internal static class InspectCommand
             {
                 var p = r.Part;
                 string why = r.Verdict.Outcome == GateOutcome.LateRejected ? "LATE → fail-safe reject"
-                    : string.Join(" ", sink.Defects.FirstOrDefault(d => d.PartId == r.Verdict.PartId)?.Defects.Select(d => $"{d.Label} {d.Score:0.00}") ?? []);
+                    : string.Join(" ", sink.Defects.FirstOrDefault(d => d.PartId == r.Verdict.PartId)?.Defects
+                        .Select(d => d.IsVerified ? $"{d.Label} {d.Score:0.00} (verified {d.Verified:0.00})" : $"{d.Label} {d.Score:0.00}") ?? []);
                 stdout.WriteLine($"  part {r.Verdict.PartId,5} {set.Images[p.Image].File,-10} truth {(p.TrulyDefective ? "defect" : "good"),-6} pulse +{(r.PulseStartNs!.Value - p.BeamNs) / 1e6,8:0.000} ms "
                                  + $"({r.PulseWidthNs / 1e6:0.0} ms wide), decided +{r.Verdict.TriggerToDecisionMs,6:0.0} ms  {why}");
             }
@@ -233,12 +237,21 @@ internal static class InspectCommand
 
     private static string Score(float s) => s.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static string Why(in Detection d, DecisionRules rules)
+    /// <summary>
+    /// Why <paramref name="d"/> did or did not make its part defective: <c>scratch 0.81 ≥ 0.71</c>, <c>scratch 0.64 &lt; 0.71</c>,
+    /// and with a second look <c>scratch 0.64 verified 0.91 ≥ 0.8</c> (rejected by the verifier) or
+    /// <c>scratch 0.64 &lt; 0.71, verified 0.30 &lt; 0.8</c> (let pass).
+    /// </summary>
+    internal static string Why(in Detection d, DecisionRules rules)
     {
         float min = rules.MinScoreOf(d.ClassId);
         string score = d.Score.ToString("0.00", CultureInfo.InvariantCulture);
-        if (rules.Counts(d)) return $"{d.Label} {score} ≥ {Score(min)}";
-        if (d.Score < min) return $"{d.Label} {score} < {Score(min)}";
+        string verified = d.Verified.ToString("0.00", CultureInfo.InvariantCulture);
+        bool looked = rules.HasVerifier && d.ClassId == rules.VerifierClassId && d.IsVerified && d.Score >= rules.VerifierFrom;
+        if (rules.Counts(d))
+            return d.Score < min && rules.PassesSecondLook(d) ? $"{d.Label} {score} verified {verified} ≥ {Score(rules.VerifierMin)}" : $"{d.Label} {score} ≥ {Score(min)}";
+        if (d.Score < min && !rules.PassesSecondLook(d))
+            return looked ? $"{d.Label} {score} < {Score(min)}, verified {verified} < {Score(rules.VerifierMin)}" : $"{d.Label} {score} < {Score(min)}";
         return $"{d.Label} {score}, not counted: class, area or region rules";
     }
 
@@ -286,5 +299,6 @@ internal static class InspectCommand
 
     private static string ScoresLine(InspectionOptions options, ObjectDetector detector) =>
         $"lowest scores that count: {DetectionModels.DescribeScores(options, detector.Labels.Names)} "
-        + (options.MinScore is not null ? "(--min-score)" : detector.RecommendedMinScores is not null ? "(the model's recommendation, its min_score metadata)" : "(the default)");
+        + (options.MinScore is not null ? "(--min-score)" : detector.RecommendedMinScores is not null ? "(the model's recommendation, its min_score metadata)" : "(the default)")
+        + $"; {DetectionModels.DescribeVerifier(detector)}";
 }

@@ -65,9 +65,17 @@ public sealed record ContinuousConfig(float DecisionLineX, int Contrast, int Min
 /// <param name="Threads">ONNX Runtime intra-op threads; 0 = one per core.</param>
 /// <param name="Path">The key path in the config file (inspection.lines[0]), for messages.</param>
 /// <param name="Continuous">Continuous mode's settings; set exactly when <paramref name="Mode"/> is <see cref="InspectionMode.Continuous"/>.</param>
+/// <param name="Verifier">
+/// The second look (<see cref="Edge.Models.Detection.DetectionVerifier"/>): null = the verifier beside the model
+/// (<c>models/NAME/NAME-verifier.onnx</c>) when there is one, <c>none</c> = no second look, else the verifier file's absolute path.
+/// </param>
 public sealed record InspectionLineConfig(
     string Name, string Model, bool Int8, int Threads, SourceOptions Camera, InspectionGpioConfig Gpio, InspectionOptions Options, string Path,
-    InspectionMode Mode = InspectionMode.PhotoEye, ContinuousConfig? Continuous = null);
+    InspectionMode Mode = InspectionMode.PhotoEye, ContinuousConfig? Continuous = null, string? Verifier = null)
+{
+    /// <summary>The <see cref="Verifier"/> value (and <c>--verifier</c> argument) that turns the second look off.</summary>
+    public const string NoVerifier = "none";
+}
 
 /// <summary>The "inspection" section: the factory lines the agent runs.</summary>
 public sealed record InspectionConfig(IReadOnlyList<InspectionLineConfig> Lines);
@@ -108,6 +116,13 @@ public sealed partial record AgentConfig
         bool int8 = r.Bool("int8", false);
         if (int8 && modelIsPath) throw r.Error($"{r.Path}.int8", "applies to a model name (NAME → models/NAME/NAME-int8.onnx); give the INT8 file's path in model instead");
         int threads = r.Int("threads", 0, 0, 256);
+        var verifier = r.String("verifier");
+        if (verifier is not null && verifier != InspectionLineConfig.NoVerifier)
+        {
+            if (verifier.Trim().Length == 0 || !verifier.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                throw r.Error($"{r.Path}.verifier = \"{verifier}\"", $"must be a path to the verifier's .onnx file, or \"{InspectionLineConfig.NoVerifier}\" for no second look (default: the model's NAME-verifier.onnx beside it, when there is one)");
+            verifier = r.PathValue("verifier");
+        }
         var mode = r.Choice("mode", "photo-eye", "photo-eye", "continuous") == "continuous" ? InspectionMode.Continuous : InspectionMode.PhotoEye;
         var continuousReader = r.Object("continuous", required: mode == InspectionMode.Continuous);
         if (continuousReader is not null && mode != InspectionMode.Continuous)
@@ -162,7 +177,7 @@ public sealed partial record AgentConfig
         r.RejectUnknown();
         try { options.Validate(); }
         catch (ArgumentException e) { throw r.Error(r.Path, e.Message); }
-        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path, mode, continuous);
+        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path, mode, continuous, verifier);
     }
 
     private static InspectionGpioConfig ReadInspectionGpio(JsonConfigReader r, bool photoEyeRequired)

@@ -39,11 +39,25 @@ public static partial class Doctor
         }
         try
         {
-            using var detector = ObjectDetector.Load(path, new DetectionOptions { Session = OnnxSessionConfig.Default with { IntraOpThreads = 1 } });
+            var session = OnnxSessionConfig.Default with { IntraOpThreads = 1 };
+            using var detector = ObjectDetector.Load(path, new DetectionOptions { Session = session });
             var options = line.Options.WithModelMinScores(detector.RecommendedMinScores);
+            try
+            {
+                if (DetectionModels.LoadVerifier(path, detector.Labels.Names, line.Verifier, $"{line.Path}.verifier", session, null) is { } verifier)
+                {
+                    DetectionModels.Attach(detector, verifier, line.Verifier, $"{line.Path}.verifier");
+                    options = options with { Verifier = VerifierRule.Of(verifier) };
+                }
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            {
+                return new(name, CheckStatus.Fail, e.Message.Split('\n')[0],
+                    $"set {line.Path}.verifier to a verifier .onnx file made for this model, or \"none\" for no second look (docs/inspection.md, Second look)");
+            }
             _ = new DecisionRules(options, detector.Labels.Names);
             return new(name, CheckStatus.Ok, $"{path} loads ({new FileInfo(path).Length / 1024} KiB; classes {string.Join(", ", detector.Labels.Names)}; "
-                                             + $"lowest scores that count: {DetectionModels.DescribeScores(options, detector.Labels.Names)})");
+                                             + $"lowest scores that count: {DetectionModels.DescribeScores(options, detector.Labels.Names)}; {DetectionModels.DescribeVerifier(detector)})");
         }
         catch (ArgumentException e)
         {

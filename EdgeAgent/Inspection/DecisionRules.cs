@@ -4,8 +4,10 @@ namespace Edge.Agent.Inspection;
 
 /// <summary>
 /// Decides whether a part is defective from its detections: a detection counts when its class is one to reject,
-/// its score reaches the class's minimum, its box is at least <see cref="InspectionOptions.MinAreaPx"/> and its
-/// centre lies in a region of interest. Class names are resolved to ids once, so judging allocates nothing.
+/// its score reaches the class's minimum (or, with <see cref="InspectionOptions.Verifier"/>, it is of the verifier's class,
+/// scores at least <see cref="VerifierRule.From"/> and was verified at least <see cref="VerifierRule.Min"/>: the second
+/// look), its box is at least <see cref="InspectionOptions.MinAreaPx"/> and its centre lies in a region of interest.
+/// Class names are resolved to ids once, so judging allocates nothing.
 /// </summary>
 public sealed class DecisionRules
 {
@@ -13,6 +15,8 @@ public sealed class DecisionRules
     private readonly float[] _minScore;
     private readonly float _minArea;
     private readonly System.Drawing.RectangleF[] _regions;
+    private readonly int _verifierClass = -1;
+    private readonly float _verifierFrom = float.PositiveInfinity, _verifierMin = float.PositiveInfinity;
 
     /// <exception cref="ArgumentException">a class named in the options is not one of <paramref name="labels"/>.</exception>
     public DecisionRules(InspectionOptions options, IReadOnlyList<string> labels)
@@ -31,21 +35,46 @@ public sealed class DecisionRules
         _minArea = options.MinAreaPx;
         _regions = [.. options.Regions];
         LowestScore = _minScore.Length == 0 ? options.MinScore ?? InspectionOptions.DefaultMinScore : _minScore.Min();
+        if (options.Verifier is { } v)
+        {
+            _verifierClass = IdOf(v.ClassName, nameof(options.Verifier));
+            (_verifierFrom, _verifierMin) = (v.From, v.Min);
+            LowestScore = Math.Min(LowestScore, v.From);
+        }
     }
 
     public IReadOnlyList<string> Labels { get; }
 
-    /// <summary>The lowest score any class needs: the detector's own threshold must not be above it.</summary>
+    /// <summary>The lowest score any class needs (the second look's <see cref="VerifierRule.From"/> included): the detector's own threshold must not be above it.</summary>
     public float LowestScore { get; }
+
+    /// <summary>Whether the rules take a second look (<see cref="InspectionOptions.Verifier"/>).</summary>
+    public bool HasVerifier => _verifierClass >= 0;
+
+    /// <summary>The second look's class id, or -1 without one.</summary>
+    public int VerifierClassId => _verifierClass;
+
+    /// <summary>The lowest detector score the second look takes (<see cref="VerifierRule.From"/>); +∞ without one.</summary>
+    public float VerifierFrom => _verifierFrom;
+
+    /// <summary>The lowest verifier probability that makes a looked-at detection count (<see cref="VerifierRule.Min"/>); +∞ without one.</summary>
+    public float VerifierMin => _verifierMin;
 
     /// <summary>The score a detection of class <paramref name="classId"/> must reach (NaN for a class outside the model's).</summary>
     public float MinScoreOf(int classId) => (uint)classId < (uint)_minScore.Length ? _minScore[classId] : float.NaN;
+
+    /// <summary>
+    /// Whether the second look passes <paramref name="d"/>: it is of the verifier's class, scores at least
+    /// <see cref="VerifierFrom"/> and was verified at least <see cref="VerifierMin"/> (a detection not looked at, NaN, never is).
+    /// The class, area and region rules are <see cref="Counts"/>'s.
+    /// </summary>
+    public bool PassesSecondLook(in Det d) => d.ClassId == _verifierClass && d.Score >= _verifierFrom && d.Verified >= _verifierMin;
 
     /// <summary>Whether this one detection makes a part defective.</summary>
     public bool Counts(in Det d)
     {
         if ((uint)d.ClassId >= (uint)_reject.Length || !_reject[d.ClassId]) return false;
-        if (d.Score < _minScore[d.ClassId]) return false;
+        if (d.Score < _minScore[d.ClassId] && !PassesSecondLook(d)) return false;
         if (d.Width * d.Height < _minArea) return false;
         if (_regions.Length == 0) return true;
         float cx = (d.X1 + d.X2) * 0.5f, cy = (d.Y1 + d.Y2) * 0.5f;

@@ -1,6 +1,22 @@
 using System.Drawing;
+using Edge.Models.Detection;
 
 namespace Edge.Agent.Inspection;
+
+/// <summary>
+/// The second look's rule (<see cref="DetectionVerifier"/>): a detection of <paramref name="ClassName"/> whose score is at
+/// least <paramref name="From"/> also counts, below its class's minimum score, when the verifier gave it at least
+/// <paramref name="Min"/> (<see cref="Detection.Verified"/>).
+/// </summary>
+public sealed record VerifierRule(string ClassName, float From, float Min)
+{
+    /// <summary>The rule a loaded verifier carries (its <c>class</c> and <c>band</c> metadata).</summary>
+    public static VerifierRule Of(DetectionVerifier verifier)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        return new(verifier.ClassName, verifier.From, verifier.Min);
+    }
+}
 
 /// <summary>What the reject gate does when a part's decision is not ready by its deadline.</summary>
 public enum FailSafePolicy
@@ -51,10 +67,20 @@ public sealed record InspectionOptions
         return this with { MinScoreByClass = merged };
     }
 
-    /// <summary>The lowest score any class may need under these options: a detector's own threshold must not be above it.</summary>
-    public float LowestMinScore => MinScoreByClass is { Count: > 0 } byClass
+    /// <summary>
+    /// The lowest score any class may need under these options (the <see cref="Verifier"/>'s <see cref="VerifierRule.From"/>
+    /// included): a detector's own threshold must not be above it.
+    /// </summary>
+    public float LowestMinScore => Math.Min(MinScoreByClass is { Count: > 0 } byClass
         ? Math.Min(MinScore ?? DefaultMinScore, byClass.Values.Min())
-        : MinScore ?? DefaultMinScore;
+        : MinScore ?? DefaultMinScore, Verifier?.From ?? 1f);
+
+    /// <summary>
+    /// The second look at uncertain boxes: a detection of the rule's class scoring at least its <see cref="VerifierRule.From"/>
+    /// also counts when the detector's verifier gave it at least <see cref="VerifierRule.Min"/>. Null = no second look
+    /// (detections are judged by their score alone, verified or not).
+    /// </summary>
+    public VerifierRule? Verifier { get; init; }
 
     /// <summary>Smallest box area (image px²) that counts; smaller boxes are ignored.</summary>
     public float MinAreaPx { get; init; }
@@ -136,6 +162,9 @@ public sealed record InspectionOptions
                 Check(score is >= 0 and <= 1, nameof(MinScoreByClass), $"{{{name}: {score}}}", "scores 0..1");
         if (RejectClasses is not null)
             Check(RejectClasses.Count > 0 && RejectClasses.All(c => !string.IsNullOrWhiteSpace(c)), nameof(RejectClasses), string.Join(",", RejectClasses), "one or more class names (null = all)");
+        if (Verifier is { } v)
+            Check(!string.IsNullOrWhiteSpace(v.ClassName) && v.From is >= 0 and <= 1 && v.Min is >= 0 and <= 1, nameof(Verifier),
+                $"{{class: {v.ClassName}, from: {v.From}, min: {v.Min}}}", "a class name, from and min 0..1");
         Check(MinAreaPx >= 0 && float.IsFinite(MinAreaPx), nameof(MinAreaPx), MinAreaPx, "0 or more");
         foreach (var r in Regions)
             Check(r.Width > 0 && r.Height > 0, nameof(Regions), $"[{r.Left},{r.Top},{r.Right},{r.Bottom}]", "boxes [x1,y1,x2,y2] with x2 > x1 and y2 > y1");

@@ -119,17 +119,19 @@ public sealed partial class InspectionService : IAsyncDisposable
     }
 
     /// <summary>Resolves, loads and warms the model, and checks the rules' class names against it. Call before READY.</summary>
-    /// <exception cref="FileNotFoundException">the model is missing.</exception>
+    /// <exception cref="FileNotFoundException">the model, or the configured verifier, is missing.</exception>
+    /// <exception cref="InvalidDataException">the verifier (configured, or the one beside the model) is not one this detector can use.</exception>
     /// <exception cref="ArgumentException">the rules name a class the model does not know.</exception>
     public void Load()
     {
         if (_inspector is null)
         {
             var path = ResolveModel(_config);
-            (_detector, _options) = DetectionModels.LoadForRules(path, _options, _config.Threads, _log);
+            (_detector, _options) = DetectionModels.LoadForRules(path, _options, _config.Threads, _log, _config.Verifier, $"{_config.Path}.verifier");
             _detector.Warmup();
             _inspector = new DetectorInspector(_detector);
-            Log.ModelLoaded(_log, _config.Name, path, string.Join(", ", _detector.Labels.Names), DetectionModels.DescribeScores(_options, _detector.Labels.Names));
+            Log.ModelLoaded(_log, _config.Name, path, string.Join(", ", _detector.Labels.Names), DetectionModels.DescribeScores(_options, _detector.Labels.Names),
+                DetectionModels.DescribeVerifier(_detector));
         }
         try { _ = new DecisionRules(_options, _inspector.Labels); }
         catch (ArgumentException e) { throw new ArgumentException($"{_config.Path}.rules: {e.Message}", e); }
@@ -767,8 +769,8 @@ public sealed partial class InspectionService : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Inspection {Line}: model {Model} loaded and warmed (classes {Classes}; lowest scores that count: {Scores})")]
-        public static partial void ModelLoaded(ILogger logger, string line, string model, string classes, string scores);
+        [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Inspection {Line}: model {Model} loaded and warmed (classes {Classes}; lowest scores that count: {Scores}; {Verifier})")]
+        public static partial void ModelLoaded(ILogger logger, string line, string model, string classes, string scores, string verifier);
 
         [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Inspection {Line}: running in {Mode} mode on {Chip} (lines: {Wiring}; {Timing})")]
         public static partial void Running(ILogger logger, string line, string chip, string mode, string wiring, string timing);

@@ -2,16 +2,28 @@ using System.Drawing;
 
 namespace Edge.Models.Detection;
 
-/// <summary>One object found in an image: its class, the class's label, the score, and the box in image pixels (x1,y1 top-left; x2,y2 bottom-right).</summary>
-public readonly record struct Detection(int ClassId, string Label, float Score, float X1, float Y1, float X2, float Y2)
+/// <summary>
+/// One object found in an image: its class, the class's label, the score, and the box in image pixels (x1,y1 top-left;
+/// x2,y2 bottom-right). <see cref="Verified"/> is the second look's probability (<see cref="DetectionVerifier"/>) when the
+/// detector's verifier looked at it, else NaN.
+/// </summary>
+public readonly record struct Detection(int ClassId, string Label, float Score, float X1, float Y1, float X2, float Y2, float Verified = float.NaN)
 {
+    /// <summary>Whether a verifier looked at this detection (<see cref="Verified"/> holds its probability).</summary>
+    public bool IsVerified => !float.IsNaN(Verified);
+
     public RectangleF Box => RectangleF.FromLTRB(X1, Y1, X2, Y2);
     public float Width => X2 - X1;
     public float Height => Y2 - Y1;
 }
 
-/// <summary>Milliseconds per stage for one image; <see cref="ModelMs"/> is the time inside ONNX Runtime.</summary>
-public readonly record struct DetectionTimings(double DecodeMs, double PreprocessMs, double ModelMs, double PostprocessMs, double TotalMs);
+/// <summary>
+/// Milliseconds per stage for one image; <see cref="ModelMs"/> is the detector's time inside ONNX Runtime.
+/// <see cref="VerifyMs"/> is the second look (crops and the verifier's runs) for the <see cref="Verified"/> boxes it
+/// looked at; <see cref="TotalMs"/> includes it, <see cref="PostprocessMs"/> does not.
+/// </summary>
+public readonly record struct DetectionTimings(double DecodeMs, double PreprocessMs, double ModelMs, double PostprocessMs, double TotalMs,
+    double VerifyMs = 0, int Verified = 0);
 
 public sealed record DetectionResult(IReadOnlyList<Detection> Detections, DetectionTimings Timings);
 

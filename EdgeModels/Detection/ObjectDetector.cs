@@ -8,7 +8,8 @@ namespace Edge.Models.Detection;
 /// <summary>
 /// An object detector: letterbox (or stretch) into the model's input, run, decode the layout the model has
 /// (<see cref="DetectionModelKind"/>), NMS, map boxes back to image pixels. Buffers are kept between images,
-/// so <see cref="DetectInto"/> allocates nothing once warm. Owns its model. Not thread-safe: one detector per worker.
+/// so <see cref="DetectInto"/> allocates nothing once warm. Owns its model, and its <see cref="Verifier"/> when one is
+/// attached (<see cref="AttachVerifier(DetectionVerifier)"/>). Not thread-safe: one detector per worker.
 /// </summary>
 public sealed class ObjectDetector : IDisposable
 {
@@ -28,6 +29,7 @@ public sealed class ObjectDetector : IDisposable
     private readonly List<BoxCandidate> _candidates = new(1024);
     private readonly ImageBuffer _decoded = new();
     private readonly long[] _shape = new long[4];
+    private DetectionVerifier? _verifier;
     private bool _disposed;
 
     /// <summary>Wraps a loaded model (and takes ownership of it); works out its layout and labels.</summary>
@@ -64,6 +66,14 @@ public sealed class ObjectDetector : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         var labels = ResolveLabels(model, options ?? DetectionOptions.Default);
         return RecommendedScores.FromMetadata(Path.GetFileName(model.ModelPath), model.Metadata, labels.Names);
+    }
+
+    /// <summary>The class names a detector made from <paramref name="model"/> with <paramref name="options"/> would have (<see cref="Labels"/>), read before it is made.</summary>
+    /// <exception cref="InvalidDataException">the label metadata cannot be read.</exception>
+    public static DetectionLabels ReadLabels(OnnxModel model, DetectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ResolveLabels(model, options ?? DetectionOptions.Default);
     }
 
     private static DetectionLabels ResolveLabels(OnnxModel model, DetectionOptions options)
@@ -104,6 +114,53 @@ public sealed class ObjectDetector : IDisposable
     /// <summary>The per-class lowest scores the model recommends (its <c>min_score</c> metadata, <see cref="RecommendedScores"/>), or null.</summary>
     public IReadOnlyDictionary<string, float>? RecommendedMinScores { get; }
 
+    /// <summary>The second look at uncertain boxes, when one is attached (<see cref="AttachVerifier(DetectionVerifier)"/>).</summary>
+    public DetectionVerifier? Verifier => _verifier;
+
+    /// <summary>
+    /// Attaches a verifier and takes ownership of it (it is disposed with the detector): from now on each kept box of the
+    /// verifier's class scoring at least its <see cref="DetectionVerifier.From"/> gets <see cref="Detection.Verified"/>.
+    /// On an exception the caller keeps ownership. A box the detector's own threshold (<see cref="DetectionOptions.Confidence"/>)
+    /// drops is never looked at: keep it no higher than <see cref="DetectionVerifier.From"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">the detector is a PaddleDetection model (its input is not the letterboxed RGB/255 image verifiers are trained on).</exception>
+    /// <exception cref="ArgumentException">the verifier was resolved against other labels than this detector's.</exception>
+    /// <exception cref="InvalidOperationException">a verifier is already attached.</exception>
+    public void AttachVerifier(DetectionVerifier verifier)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(verifier);
+        if (Layout.IsPaddle)
+            throw new NotSupportedException($"{Path.GetFileName(_model.ModelPath)} is a {Layout.Kind} model: a verifier ({Path.GetFileName(verifier.ModelPath)}) needs a YOLOv5/YOLOv8 detector, whose input is the letterboxed RGB/255 image it reads its crops from");
+        if ((uint)verifier.ClassId >= (uint)Labels.Count || Labels[verifier.ClassId] != verifier.ClassName)
+            throw new ArgumentException($"{Path.GetFileName(verifier.ModelPath)} checks class '{verifier.ClassName}' (id {verifier.ClassId}), which is not that id among {Path.GetFileName(_model.ModelPath)}'s classes ({string.Join(", ", Labels.Names)})", nameof(verifier));
+        if (_verifier is not null)
+            throw new InvalidOperationException($"{Path.GetFileName(_model.ModelPath)} already has a verifier ({Path.GetFileName(_verifier.ModelPath)})");
+        _verifier = verifier;
+    }
+
+    /// <summary>
+    /// Loads the verifier at <paramref name="path"/> against this detector's labels, with its session settings, and attaches it
+    /// (<see cref="AttachVerifier(DetectionVerifier)"/>); see <see cref="DetectionVerifier.Load"/> for the load errors.
+    /// </summary>
+    public DetectionVerifier AttachVerifier(string path, ILogger? logger = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Layout.IsPaddle)
+            throw new NotSupportedException($"{Path.GetFileName(_model.ModelPath)} is a {Layout.Kind} model: a verifier ({Path.GetFileName(path)}) needs a YOLOv5/YOLOv8 detector, whose input is the letterboxed RGB/255 image it reads its crops from");
+        var verifier = DetectionVerifier.Load(path, Labels.Names, Options.Session, logger);
+        try
+        {
+            AttachVerifier(verifier);
+            return verifier;
+        }
+        catch
+        {
+            verifier.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Where an image of this size goes in the model's input.</summary>
     public LetterboxTransform Plan(int width, int height)
     {
@@ -115,12 +172,17 @@ public sealed class ObjectDetector : IDisposable
                          : LetterboxTransform.FitDynamic(width, height, Options.InputSize);
     }
 
-    /// <summary>Runs the model once on a grey image so the first real image is not slow.</summary>
+    /// <summary>Runs the model (and the <see cref="Verifier"/>, which a grey image gives no box to) once on a grey image so the first real image is not slow.</summary>
     public void Warmup()
     {
         using var image = new ImageBuffer(320, 240, PixelFormat.Rgb24);
         image.Data.Fill(114);
         DetectInto(image, new List<Detection>());
+        if (_verifier is { } v)
+        {
+            int w = (int)_shape[3], h = (int)_shape[2];
+            v.Verify(_image.Span, w, h, w / 2f - 8, h / 2f - 8, w / 2f + 8, h / 2f + 8);
+        }
     }
 
     /// <summary>Decodes an image file (PNG or JPEG) and detects objects in it; the timings include the decode.</summary>
@@ -142,7 +204,9 @@ public sealed class ObjectDetector : IDisposable
 
     /// <summary>
     /// Appends the objects in <paramref name="image"/> (Rgb24 or Bgr24) to <paramref name="detections"/>, best
-    /// score first, boxes in image pixels clipped to the image. Allocates nothing once warm.
+    /// score first, boxes in image pixels clipped to the image. With a <see cref="Verifier"/>, each box of its class scoring at
+    /// least its <see cref="DetectionVerifier.From"/> is looked at on the input the detector ran on (before the box is mapped
+    /// back to the image) and carries the verifier's probability in <see cref="Detection.Verified"/>. Allocates nothing once warm.
     /// </summary>
     public DetectionTimings DetectInto(ImageBuffer image, List<Detection> detections)
     {
@@ -177,10 +241,21 @@ public sealed class ObjectDetector : IDisposable
         int kept = _nms.Apply(_candidates);
         // Paddle graphs given scale_factor divide by it themselves: their boxes are already in image pixels.
         bool inImagePixels = Layout.IsPaddle && Layout.ScaleFactorInput >= 0;
+        long verifyTicks = 0;
+        int verified = 0;
         for (int i = 0; i < kept; i++)
         {
             var c = _candidates[i];
             float x1 = c.X1, y1 = c.Y1, x2 = c.X2, y2 = c.Y2;
+            float probability = float.NaN;
+            if (_verifier is { } v && v.Applies(c.ClassId, c.Score))
+            {
+                // Candidate boxes are still in input pixels here, as the verifier's crops are cut.
+                long v0 = Stopwatch.GetTimestamp();
+                probability = v.Verify(_image.Span, t.InputWidth, t.InputHeight, x1, y1, x2, y2);
+                verifyTicks += Stopwatch.GetTimestamp() - v0;
+                verified++;
+            }
             if (inImagePixels)
             {
                 x1 = Math.Clamp(x1, 0f, image.Width); x2 = Math.Clamp(x2, 0f, image.Width);
@@ -190,10 +265,11 @@ public sealed class ObjectDetector : IDisposable
             {
                 t.BoxToSource(ref x1, ref y1, ref x2, ref y2);
             }
-            detections.Add(new Detection(c.ClassId, Labels[c.ClassId], c.Score, x1, y1, x2, y2));
+            detections.Add(new Detection(c.ClassId, Labels[c.ClassId], c.Score, x1, y1, x2, y2, probability));
         }
         long end = Stopwatch.GetTimestamp();
-        return new DetectionTimings(0, Ms(afterPre - start), Ms(afterModel - afterPre), Ms(end - afterModel), Ms(end - start));
+        return new DetectionTimings(0, Ms(afterPre - start), Ms(afterModel - afterPre), Ms(end - afterModel - verifyTicks), Ms(end - start),
+            Ms(verifyTicks), verified);
     }
 
     private void Decode(in LetterboxTransform t)
@@ -274,6 +350,7 @@ public sealed class ObjectDetector : IDisposable
         _disposed = true;
         _outputs.Dispose();
         _model.Dispose();
+        _verifier?.Dispose();
         _decoded.Dispose();
     }
 }

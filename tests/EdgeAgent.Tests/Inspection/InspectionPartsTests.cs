@@ -157,6 +157,63 @@ public sealed class DecisionRulesTests
     }
 
     [Fact]
+    public void A_detection_below_its_score_counts_only_when_it_reached_the_band_and_the_second_look_verified_it()
+    {
+        var o = new InspectionOptions
+        {
+            MinScoreByClass = new Dictionary<string, float> { ["scratch"] = 0.7f, ["dent"] = 0.6f }, MinScore = 0.65f,
+            MinAreaPx = 100, Regions = [RectangleF.FromLTRB(0, 0, 100, 100)], Verifier = new VerifierRule("scratch", 0.5f, 0.8f),
+        };
+        var rules = new DecisionRules(o, Labels);
+        static Det D(int id, float score, float verified, float x = 10, float size = 20) => new(id, Labels[id], score, x, x, x + size, x + size, verified);
+
+        Assert.True(rules.Counts(D(0, 0.6f, 0.8f)));        // below 0.7, in the band, verified at the minimum
+        Assert.True(rules.Counts(D(0, 0.5f, 0.95f)));       // at the band's start
+        Assert.False(rules.Counts(D(0, 0.6f, 0.79f)));      // verified too low
+        Assert.False(rules.Counts(D(0, 0.49f, 0.99f)));     // below the band
+        Assert.False(rules.Counts(D(1, 0.55f, 0.99f)));     // another class: its own score alone
+        Assert.True(rules.Counts(D(0, 0.75f, 0.1f)));       // at or above its score it counts whatever the second look said
+        Assert.False(rules.Counts(D(0, 0.6f, 0.9f, size: 5)));  // area still applies
+        Assert.False(rules.Counts(D(0, 0.6f, 0.9f, x: 95)));    // and the regions
+        Assert.True(rules.PassesSecondLook(D(0, 0.6f, 0.9f, x: 95)));
+        Assert.Equal((true, 0, 0.5f, 0.8f), (rules.HasVerifier, rules.VerifierClassId, rules.VerifierFrom, rules.VerifierMin));
+        Assert.Equal(0.5f, rules.LowestScore);
+        Assert.Equal(0.5f, o.LowestMinScore);
+
+        var counts = new int[4];
+        Assert.Equal(1, rules.Judge([D(0, 0.6f, 0.9f), D(0, 0.6f, 0.2f), D(1, 0.55f, 0.99f)], counts));
+        Assert.Equal([1, 0, 0, 0], counts);
+    }
+
+    [Fact]
+    public void A_detection_the_second_look_did_not_see_is_judged_by_its_score_alone()
+    {
+        var o = new InspectionOptions { MinScoreByClass = new Dictionary<string, float> { ["scratch"] = 0.7f } };
+        var plain = new DecisionRules(o, Labels);
+        var second = new DecisionRules(o with { Verifier = new VerifierRule("scratch", 0.5f, 0.8f) }, Labels);
+        Det notLooked = new(0, "scratch", 0.6f, 10, 10, 30, 30), above = notLooked with { Score = 0.7f };
+        Assert.True(float.IsNaN(notLooked.Verified));
+        Assert.False(notLooked.IsVerified);
+
+        Assert.False(plain.Counts(notLooked));
+        Assert.False(second.Counts(notLooked));
+        Assert.True(second.Counts(above));
+        // Rules without a second look ignore what a verifier said.
+        Assert.False(plain.Counts(notLooked with { Verified = 0.99f }));
+        Assert.False(plain.HasVerifier);
+        Assert.Equal(0.25f, plain.LowestScore); // the default for the classes the options do not name
+    }
+
+    [Fact]
+    public void A_second_look_for_a_class_the_model_does_not_know_or_out_of_range_is_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new DecisionRules(new InspectionOptions { Verifier = new VerifierRule("crack", 0.5f, 0.5f) }, Labels));
+        Assert.Contains("inspection option Verifier: class 'crack' is not one the model knows", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new InspectionOptions { Verifier = new VerifierRule("scratch", 0.5f, 1.5f) }.Validate());
+        Assert.Contains("Verifier = {class: scratch, from: 0.5, min: 1.5} is out of range", e.Message);
+    }
+
+    [Fact]
     public void An_unknown_class_in_the_rules_is_reported_with_the_classes_the_model_knows()
     {
         var e = Assert.Throws<ArgumentException>(() => new DecisionRules(new InspectionOptions { RejectClasses = ["crack"] }, Labels));

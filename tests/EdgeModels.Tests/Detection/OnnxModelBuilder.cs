@@ -6,7 +6,8 @@ namespace Edge.Models.Tests.Detection;
 /// <summary>
 /// Writes small ONNX models byte by byte (a minimal protobuf writer for ModelProto), so tests can run
 /// crafted detector outputs through the real ONNX Runtime without Python. Each constant output is an
-/// initializer passed through an Identity node; declared inputs may go unused (ORT accepts that).
+/// initializer passed through an Identity node; declared inputs may go unused (ORT accepts that). A
+/// <see cref="Linear"/> output reads an input: Flatten then MatMul with given weights.
 /// Field numbers are onnx.proto's.
 /// </summary>
 internal sealed class OnnxModelBuilder
@@ -16,6 +17,7 @@ internal sealed class OnnxModelBuilder
     private readonly List<(string Name, int Type, long[] Dims)> _inputs = new();
     private readonly List<(string Name, int Type, long[] Dims, byte[] Raw, long[] ConstantDims)> _outputs = new();
     private readonly List<(string Key, string Value)> _metadata = new();
+    private readonly List<(string Input, string Name, float[] Weights)> _linear = new();
 
     /// <summary>A graph input; a dim of -1 is written as a named symbolic dim.</summary>
     public OnnxModelBuilder Input(string name, int type, params long[] dims)
@@ -30,6 +32,16 @@ internal sealed class OnnxModelBuilder
 
     public OnnxModelBuilder Output(string name, int[] values, long[] dims, long[]? declared = null) =>
         AddOutput(name, Int32, MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), dims, declared);
+
+    /// <summary>
+    /// An output [1, 1] = Σ input[i] × <paramref name="weights"/>[i] over the input flattened per batch item (row-major):
+    /// Flatten(<paramref name="input"/>) MatMul weights [K, 1].
+    /// </summary>
+    public OnnxModelBuilder Linear(string input, string name, float[] weights)
+    {
+        _linear.Add((input, name, weights));
+        return this;
+    }
 
     public OnnxModelBuilder Metadata(string key, string value)
     {
@@ -48,7 +60,18 @@ internal sealed class OnnxModelBuilder
         var graph = new Proto();
         foreach (var (name, _, _, _, _) in _outputs)
             graph.Message(1, new Proto().String(1, "c_" + name).String(2, name).String(3, "identity_" + name).String(4, "Identity")); // NodeProto
+        foreach (var (input, name, _) in _linear)
+        {
+            graph.Message(1, new Proto().String(1, input).String(2, "flat_" + name).String(3, "flatten_" + name).String(4, "Flatten"));
+            graph.Message(1, new Proto().String(1, "flat_" + name).String(1, "w_" + name).String(2, name).String(3, "matmul_" + name).String(4, "MatMul"));
+        }
         graph.String(2, "detector");
+        foreach (var (_, name, weights) in _linear)
+        {
+            var tensor = new Proto().Varint(1, weights.Length).Varint(1, 1).Varint(2, Float).String(8, "w_" + name)
+                .Bytes(9, MemoryMarshal.AsBytes(weights.AsSpan()));
+            graph.Message(5, tensor);
+        }
         foreach (var (name, type, _, raw, dims) in _outputs)
         {
             var tensor = new Proto();
@@ -58,6 +81,7 @@ internal sealed class OnnxModelBuilder
         }
         foreach (var (name, type, dims) in _inputs) graph.Message(11, ValueInfo(name, type, dims));
         foreach (var (name, type, dims, _, _) in _outputs) graph.Message(12, ValueInfo(name, type, dims));
+        foreach (var (_, name, _) in _linear) graph.Message(12, ValueInfo(name, Float, [1, 1]));
 
         var model = new Proto().Varint(1, 8).String(2, "edge-tests").Message(7, graph)
             .Message(8, new Proto().String(1, "").Varint(2, 17));

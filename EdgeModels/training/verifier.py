@@ -1,0 +1,421 @@
+"""A second look at the detector's uncertain scratches: a small classifier on a crop around each candidate box.
+
+usage: verifier.py mine   --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c16.npz [--lo 0.05] [--limit N]
+       verifier.py train  --cands runs/vf/c16.npz [more.npz ...] --out runs/vf/v16 [--minutes 7] [--iters 6000] [--norm]
+       verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt --set cache/val4mix --out S.npz [--tta]
+                          [--raw saved_outputs.npy]
+       verifier.py point  --scores S.npz --set cache/val4mix --min-score runs/h4/op_val4mix.json [--json point.json]
+       verifier.py look   --scores S.npz --set cache/val4mix 0951.jpg ...
+       verifier.py export --verifier runs/vf/v16/best.pt --point point.json --version 1.0.0 [--tta] --out FILE.onnx
+
+The detector scores a faint scratch on near-white brushed metal (the held-out `0122.jpg`) about as high as the
+brushing lines and edge shadows of good parts, so no scratch threshold takes one and passes the other. The line can
+afford a second look at the few boxes in between:
+  - `mine` runs the detector over a training set it was NOT trained on (its scores there are the ones the line will
+    see) and keeps every box whose best class is `scratch` with a score of at least --lo (class-wise NMS, as the
+    runtime's single-label decoder), with a crop of CROP x CROP pixels around the box's centre (pad 114, as the
+    letterbox) and the box drawn as a fourth channel (`crop`), labelled by whether it overlaps a labelled defect of
+    any class (intersection over the smaller box >= 0.3, as mine.py);
+  - `train` fits VerifierNet (8 Conv-BN-SiLU layers, 16-64 channels, mean and max pooled; 0.12 M parameters) to those
+    crops with binary cross-entropy, boxes scoring 0.1-0.9 drawn --band-weight times as often, random flips, turns,
+    shifts of up to 4 pixels and exposure; a tenth of the images is held back for the progress lines;
+  - `score` runs detector and classifier over a labelled set (--tta: the classifier averaged over the crop's eight
+    flips and turns, as `export --tta` bakes into the graph);
+  - `point` chooses where the classifier decides, with the detector's thresholds fixed: a scratch box also counts
+    when its detector score is at least LO and the classifier's at least V. The choice is operating_point.py's rule:
+    fewest errors on the validation set (missed defective + flagged good images), ties to the fewest labelled defects
+    missed as if each were alone on its part, then to the widest gap between V and the best box on a good image,
+    then the lower LO; V then moves to the middle between that good box and the weakest box it is needed for, the
+    decisions unchanged. Never run it on the held-out set;
+  - `export` writes the ONNX file the runtime loads beside the detector (EdgeModels DetectionVerifier): input
+    `crop` [1, 4, 64, 64], output `verified` [1, 1], metadata `task` = verify, `class`, `crop`, `band` =
+    {"from": LO, "min": V}.
+"""
+import argparse
+import itertools
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+import synth
+from detlib import nms, overlap
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CROP = 64
+PAD = 114
+SCRATCH = 0
+
+
+def candidates(out, cls=SCRATCH, lo=0.05, iou=0.45):
+    """out: [4+C, N] (ONNX layout) -> (boxes [K, 4] x1y1x2y2, scores [K]): the boxes whose best class is `cls` with a
+    score of at least lo, after NMS, highest first (the runtime's single-label decode)."""
+    sc = out[4:]
+    best = sc.argmax(0)
+    top = sc.max(0)
+    sel = np.nonzero((best == cls) & (top >= lo))[0]
+    if sel.size == 0:
+        return np.zeros((0, 4), np.float32), np.zeros(0, np.float32)
+    c = out[:4, sel].T
+    b = np.concatenate([c[:, :2] - c[:, 2:] / 2, c[:, :2] + c[:, 2:] / 2], 1).astype(np.float32)
+    s = top[sel].astype(np.float32)
+    keep = nms(b, s, iou)
+    return b[keep], s[keep]
+
+
+def crop(im, box, size=CROP):
+    """uint8 HxWx3 image, box x1y1x2y2 -> float32 [4, size, size]: RGB / 255 around the box's centre (pad 114 outside
+    the image) and the box as a 0/1 mask. The centre is rounded down to a pixel; the crop spans centre - size/2 to
+    centre + size/2."""
+    h, w = im.shape[:2]
+    cx, cy = int(np.floor((box[0] + box[2]) / 2)), int(np.floor((box[1] + box[3]) / 2))
+    x0, y0 = cx - size // 2, cy - size // 2
+    out = np.full((size, size, 3), PAD, np.uint8)
+    sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x0 + size, w), min(y0 + size, h)
+    if sx1 > sx0 and sy1 > sy0:
+        out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = im[sy0:sy1, sx0:sx1]
+    m = np.zeros((size, size), np.float32)
+    mx0, my0 = int(np.floor(box[0])) - x0, int(np.floor(box[1])) - y0
+    mx1, my1 = int(np.ceil(box[2])) - x0, int(np.ceil(box[3])) - y0
+    m[max(my0, 0):max(min(my1, size), 0), max(mx0, 0):max(min(mx1, size), 0)] = 1
+    return np.concatenate([out.transpose(2, 0, 1).astype(np.float32) / 255, m[None]], 0)
+
+
+class VerifierNet(nn.Module):
+    """[B, 4, 64, 64] -> [B, 1] probability that the box holds a defect. With norm=True the network also sees the crop's
+    colour channels standardised by their own mean and spread, so a scratch a few grey levels from a near-white
+    surface is as loud as one on dark metal."""
+
+    def __init__(self, w=(16, 32, 48, 64), norm=False):
+        super().__init__()
+        self.norm = norm
+        layers, c = [], 7 if norm else 4
+        for k in w:
+            layers += [nn.Conv2d(c, k, 3, 2, 1), nn.BatchNorm2d(k), nn.SiLU(),
+                       nn.Conv2d(k, k, 3, 1, 1), nn.BatchNorm2d(k), nn.SiLU()]
+            c = k
+        self.body = nn.Sequential(*layers)
+        self.fc = nn.Linear(2 * c, 1)
+        self.export = False
+
+    def forward(self, x):
+        if self.norm:
+            rgb = x[:, :3]
+            mu = rgb.mean((1, 2, 3), keepdim=True)
+            sd = ((rgb - mu) ** 2).mean((1, 2, 3), keepdim=True).add(1e-4).sqrt()
+            x = torch.cat([rgb, (rgb - mu) / sd, x[:, 3:]], 1)
+        f = self.body(x)
+        z = self.fc(torch.cat([f.mean((2, 3)), f.amax((2, 3))], 1))
+        return torch.sigmoid(z) if self.export else z
+
+
+def cmd_mine(a):
+    from model import load_checkpoint
+    from train import predict
+    torch.set_num_threads(a.threads)
+    model = load_checkpoint(a.ckpt).eval()
+    xs, ys, ds, src = [], [], [], []
+    for name in a.sets:
+        ims = np.load(os.path.join(a.cache, name + ".npy"), mmap_mode="r")
+        labels = json.load(open(os.path.join(a.cache, name + ".json")))["labels"]
+        n = min(len(ims), a.limit) if a.limit else len(ims)
+        t0 = time.time()
+        for i0 in range(0, n, 256):
+            outs = predict(model, ims[i0:min(i0 + 256, n)])
+            for k, o in enumerate(outs):
+                i = i0 + k
+                gts = np.array([b for _, b in labels[i]], np.float64).reshape(-1, 4)
+                for b, s in zip(*candidates(o, lo=a.lo)):
+                    pos = bool(len(gts)) and bool((overlap(b, gts) >= 0.3).any())
+                    xs.append((crop(ims[i], b, CROP + 8) * 255).round().astype(np.uint8))
+                    ys.append(pos)
+                    ds.append(s)
+                    src.append((a.sets.index(name), i))
+            done = min(i0 + 256, n)
+            print(f"{name}: {done}/{n} images, {len(ys)} candidates ({sum(ys)} on defects), "
+                  f"{(n - done) / (done / (time.time() - t0)) / 60:.1f} min left", flush=True)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    np.savez(a.out, x=np.stack(xs), y=np.array(ys), det=np.array(ds, np.float32), src=np.array(src), sets=np.array(a.sets))
+    ys, ds = np.array(ys), np.array(ds)
+    band = (ds >= 0.1) & (ds < 0.9)
+    print(f"wrote {a.out}: {len(ys)} candidates, {ys.sum()} on defects; in 0.1-0.9: {band.sum()} ({ys[band].sum()} on defects)")
+
+
+def dihedral(x, k):
+    """x: [B, C, H, W]; k in 0..7: one of the eight flips and turns."""
+    if k & 4:
+        x = x.transpose(2, 3)
+    if k & 1:
+        x = x.flip(3)
+    if k & 2:
+        x = x.flip(2)
+    return x
+
+
+def cmd_train(a):
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(a.threads)
+    rng = np.random.default_rng(a.seed)
+    ds = [np.load(f) for f in a.cands]
+    x = np.concatenate([d["x"] for d in ds])
+    y = np.concatenate([d["y"] for d in ds]).astype(np.float32)
+    det = np.concatenate([d["det"] for d in ds])
+    # Hold out a tenth of the candidates, by image, for the progress lines.
+    img = np.concatenate([(k * 100 + d["src"][:, 0]) * 1_000_000 + d["src"][:, 1] for k, d in enumerate(ds)])
+    val = (img * 2654435761 % 10) == 0
+    tr = np.nonzero(~val)[0]
+    w = np.where((det[tr] >= 0.1) & (det[tr] < 0.9), a.band_weight, 1.0)
+    p = w / w.sum()
+    net = VerifierNet(norm=a.norm)
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    os.makedirs(a.out, exist_ok=True)
+    t0, it, m = time.time(), 0, 8
+    xv = torch.from_numpy(x[val][:, :, 4:4 + CROP, 4:4 + CROP].astype(np.float32) / 255)
+    yv, dv = y[val], det[val]
+    while time.time() - t0 < a.minutes * 60 and it < a.iters:
+        lr = a.lr * 0.5 * (1 + np.cos(np.pi * min(1.0, max(it / a.iters, (time.time() - t0) / (a.minutes * 60)))))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = rng.choice(tr, a.batch, p=p)
+        ox, oy = rng.integers(0, 9, 2)
+        xb = torch.from_numpy(x[idx][:, :, oy:oy + CROP, ox:ox + CROP].astype(np.float32) / 255)
+        xb = dihedral(xb, int(rng.integers(8)))
+        g = torch.from_numpy(rng.uniform(0.85, 1.15, (a.batch, 1, 1, 1)).astype(np.float32))
+        xb[:, :3] = (xb[:, :3] * g).clamp(0, 1)
+        loss = nn.functional.binary_cross_entropy_with_logits(net(xb)[:, 0], torch.from_numpy(y[idx]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        it += 1
+        if it % 250 == 0:
+            net.eval()
+            with torch.no_grad():
+                pv = torch.sigmoid(torch.cat([net(xv[i:i + 512]) for i in range(0, len(xv), 512)])[:, 0]).numpy()
+            net.train()
+            b = (dv >= 0.1) & (dv < 0.9)
+            acc = ((pv >= 0.5) == (yv > 0))[b].mean()
+            print(f"it {it} loss {loss.item():.3f} lr {lr:.2e} band accuracy {acc:.3f} ({b.sum()} held back) "
+                  f"{time.time() - t0:.0f}s", flush=True)
+    torch.save({"state": net.state_dict(), "iters": it, "args": vars(a)}, os.path.join(a.out, "best.pt"))
+    print(f"wrote {a.out}/best.pt after {it} iterations")
+
+
+def load_verifier(path):
+    ck = torch.load(path)
+    net = VerifierNet(norm=ck["args"].get("norm", False))
+    net.load_state_dict(ck["state"])
+    net.export = True
+    return net.eval()
+
+
+def verify(net, im, boxes, tta=False):
+    if len(boxes) == 0:
+        return np.zeros(0, np.float32)
+    xb = torch.from_numpy(np.stack([crop(im, b) for b in boxes]))
+    with torch.no_grad():
+        if tta:
+            return torch.stack([net(dihedral(xb, k))[:, 0] for k in range(8)]).mean(0).numpy()
+        return net(xb)[:, 0].numpy()
+
+
+def cmd_score(a):
+    from train import load_heldout, predict
+    from model import load_checkpoint
+    from operating_point import best_class_maxima, object_maxima
+    torch.set_num_threads(a.threads)
+    ims, gts = load_heldout(a.set)
+    outs = list(np.load(a.raw)) if a.raw else predict(load_checkpoint(a.ckpt).eval(), ims)
+    net = load_verifier(a.verifier)
+    nc = len(synth.NAMES)
+    mx = best_class_maxima(outs, nc)
+    omax = object_maxima(outs, gts, nc)
+    rows, pairs, k0 = [], [], 0
+    for i, (im, o) in enumerate(zip(ims, outs)):
+        b, s = candidates(o, lo=a.lo)
+        v = verify(net, im, b, a.tta)
+        g = np.array([bb for _, bb in gts[i]], np.float64).reshape(-1, 4)
+        for bb, ss, vv in zip(b, s, v):
+            hit = overlap(bb, g) >= 0.3 if len(g) else np.zeros(0, bool)
+            for j in np.nonzero(hit)[0]:
+                pairs.append((len(rows), k0 + j))
+            rows.append((i, ss, vv, bool(hit.any()), *bb))
+        k0 += len(g)
+    np.savez(a.out, mx=mx, omax=omax, rows=np.array(rows, np.float32).reshape(-1, 8),
+             pairs=np.array(pairs, np.int64).reshape(-1, 2), defective=np.array([bool(g) for g in gts]))
+    print(f"wrote {a.out}: {len(rows)} candidates on {len(ims)} images, {k0} labelled defects")
+
+
+def decide(mx, rows, thr, lo, v):
+    """-> (per image defective, per row counted): the detector's thresholds, or a scratch box >= lo verified >= v."""
+    flag = (mx > thr).any(1)
+    hit = (rows[:, 1] >= lo) & (rows[:, 2] >= v)
+    out = flag.copy()
+    out[rows[hit, 0].astype(int)] = True
+    return out, hit
+
+
+def objects_found(omax, pairs, hit, thr):
+    found = (omax > thr).any(1)
+    if len(pairs):
+        found[pairs[hit[pairs[:, 0]], 1]] = True
+    return found
+
+
+def cmd_point(a):
+    d = np.load(a.scores)
+    mx, omax, rows, pairs, defective = d["mx"], d["omax"], d["rows"], d["pairs"], d["defective"]
+    ms = json.load(open(a.min_score)) if os.path.isfile(a.min_score) else json.loads(a.min_score)
+    ms = ms.get("min_score", ms)
+    thr = np.array([ms[n] for n in synth.NAMES], np.float32)
+    files = [e["file"] for e in json.load(open(os.path.join(a.set, "labels.json")))["images"]]
+    img = rows[:, 0].astype(int)
+    good_rows = ~defective[img]
+    best = None
+    for lo in np.round(np.arange(0.05, float(thr[SCRATCH]) - 1e-6, 0.05), 3):
+        band_good = good_rows & (rows[:, 1] >= lo)
+        for v in np.round(np.arange(0.01, 0.996, 0.01), 3):
+            dec, hit = decide(mx, rows, thr, lo, v)
+            miss, flag = int((defective & ~dec).sum()), int((~defective & dec).sum())
+            lost = int((~objects_found(omax, pairs, hit, thr)).sum())
+            mg = float(v - rows[band_good, 2].max()) if band_good.any() else 1.0
+            key = (miss + flag, lost, -mg, lo)
+            if best is None or key < best[0]:
+                best = (key, lo, v)
+    _, lo, v = best
+    # Move V to the middle between the best good box and the weakest box it is needed for, the decisions unchanged.
+    dec, hit = decide(mx, rows, thr, lo, v)
+    band_good = good_rows & (rows[:, 1] >= lo)
+    gmax = float(rows[band_good, 2].max()) if band_good.any() else 0.0
+    needed = hit & ~good_rows
+    nmin = float(rows[needed, 2].min()) if needed.any() else 1.0
+    v_mid = round((gmax + nmin) / 2, 4) if nmin > gmax else v
+    d2, h2 = decide(mx, rows, thr, lo, v_mid)
+    if (d2 == dec).all() and (objects_found(omax, pairs, h2, thr) == objects_found(omax, pairs, hit, thr)).all():
+        v, dec, hit = v_mid, d2, h2
+    miss, flag = int((defective & ~dec).sum()), int((~defective & dec).sum())
+    found = objects_found(omax, pairs, hit, thr)
+    base, bhit = decide(mx, rows, thr, 2.0, 2.0)
+    bfound = objects_found(omax, pairs, bhit, thr)
+    print(f"{a.set}: detector alone {json.dumps(ms)}: missed {int((defective & ~base).sum())}, flagged "
+          f"{int((~defective & base).sum())}; defects missed as if alone {int((~bfound).sum())} of {len(bfound)}")
+    print(f"with the second look from {lo} at {v}: missed {miss}, flagged {flag}; defects missed as if alone "
+          f"{int((~found).sum())}; highest good box verified {gmax:.3f}, lowest needed {nmin:.3f}")
+    print("  missed:", [f for f, d_, x in zip(files, defective, dec) if d_ and not x])
+    print("  flagged:", [f for f, d_, x in zip(files, defective, dec) if not d_ and x])
+    print("  newly found defects:", int((found & ~bfound).sum()),
+          "rows:", [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3)) for r in rows[hit & (rows[:, 1] < thr[SCRATCH])]][:20])
+    top = np.argsort(-rows[band_good, 2])[:8]
+    print("  highest verified boxes on good images:",
+          [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3)) for r in rows[band_good][top]])
+    if a.json:
+        json.dump({"lo": lo, "v": v, "missed": miss, "flagged": flag, "objects_missed": int((~found).sum()),
+                   "good_max": gmax, "needed_min": nmin}, open(a.json, "w"))
+
+
+def cmd_look(a):
+    """Print, for a labelled set and a fixed band, each image's scratch boxes in the band and their verified scores."""
+    d = np.load(a.scores)
+    rows = d["rows"]
+    files = [e["file"] for e in json.load(open(os.path.join(a.set, "labels.json")))["images"]]
+    for name in a.files:
+        i = files.index(name)
+        r = rows[rows[:, 0] == i]
+        print(name, "defective" if d["defective"][i] else "good", [(round(float(x[1]), 3), round(float(x[2]), 3), bool(x[3])) for x in r])
+
+
+class Dihedral8(nn.Module):
+    """The classifier averaged over the crop's eight flips and turns, in one graph: [1, 4, S, S] -> [1, 1]."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.net.export = True
+
+    def forward(self, x):
+        rev = torch.arange(x.shape[-1] - 1, -1, -1)
+        fx = x.index_select(3, rev)
+        a = torch.cat([x, fx, x.index_select(2, rev), fx.index_select(2, rev)], 0)
+        b = torch.cat([a, a.transpose(2, 3)], 0)
+        return self.net(b).mean(0, keepdim=True)
+
+
+def cmd_export(a):
+    import onnx
+    from export_onnx import set_metadata
+    net = load_verifier(a.verifier) if a.verifier else VerifierNet().eval()
+    net.export = True
+    if a.tta:
+        net = Dihedral8(net).eval()
+    x = torch.zeros(1, 4, CROP, CROP)
+    torch.onnx.export(net, x, a.out, opset_version=13, input_names=["crop"], output_names=["verified"])
+    m = onnx.load(a.out)
+    band = json.load(open(a.point)) if a.point else {"lo": 0.5, "v": 0.5}
+    set_metadata(m, {
+        "description": "Edge defect detector's second look: the probability that a detector box holds a defect, "
+                       "from a crop around it - trained on synthetic parts by EdgeModels/training/verifier.py",
+        "author": "Edge project", "license": "Apache-2.0", "version": a.version, "task": "verify", "batch": "1",
+        "class": synth.NAMES[SCRATCH], "crop": str(CROP), "letterbox_pad": str(PAD), "normalize": "rgb/255",
+        "channels": "r,g,b,box", "flips": "8" if a.tta else "1",
+        "band": json.dumps({"from": round(float(band["lo"]), 4), "min": round(float(band["v"]), 4)}),
+    })
+    onnx.checker.check_model(m)
+    onnx.save(m, a.out)
+    print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.2f} MB), band {band}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("mine")
+    m.add_argument("--ckpt", required=True)
+    m.add_argument("--sets", nargs="+", required=True)
+    m.add_argument("--cache", default=os.path.join(HERE, "cache"))
+    m.add_argument("--out", required=True)
+    m.add_argument("--lo", type=float, default=0.05)
+    m.add_argument("--limit", type=int, default=0)
+    m.add_argument("--threads", type=int, default=1)
+    t = sub.add_parser("train")
+    t.add_argument("--cands", nargs="+", required=True)
+    t.add_argument("--out", required=True)
+    t.add_argument("--minutes", type=float, default=10)
+    t.add_argument("--iters", type=int, default=6000)
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--band-weight", type=float, default=4.0)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--norm", action="store_true", help="also feed the crop standardised by its own mean and spread")
+    t.add_argument("--threads", type=int, default=1)
+    s = sub.add_parser("score")
+    s.add_argument("--ckpt", default="")
+    s.add_argument("--raw", default="", help="the detector's saved raw outputs for the set (.npy), instead of --ckpt")
+    s.add_argument("--verifier", required=True)
+    s.add_argument("--set", required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("--lo", type=float, default=0.05)
+    s.add_argument("--tta", action="store_true", help="average the classifier over the crop's eight flips and turns")
+    s.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("point")
+    p.add_argument("--scores", required=True)
+    p.add_argument("--set", required=True)
+    p.add_argument("--min-score", required=True,
+                   help="the detector's per-class thresholds: JSON, or operating_point.py's --json file")
+    p.add_argument("--json", default="")
+    lk = sub.add_parser("look")
+    lk.add_argument("--scores", required=True)
+    lk.add_argument("--set", required=True)
+    lk.add_argument("files", nargs="+")
+    e = sub.add_parser("export")
+    e.add_argument("--verifier", default="", help="checkpoint (verifier.py train); without it an untrained network")
+    e.add_argument("--point", default="", help="verifier.py point --json output: the band written to the metadata")
+    e.add_argument("--version", default="0.0.0")
+    e.add_argument("--tta", action="store_true", help="average over the crop's eight flips and turns inside the graph")
+    e.add_argument("--out", required=True)
+    a = ap.parse_args()
+    {"look": cmd_look, "export": cmd_export, "mine": cmd_mine, "train": cmd_train, "score": cmd_score, "point": cmd_point}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

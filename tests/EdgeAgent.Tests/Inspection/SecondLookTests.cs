@@ -1,0 +1,249 @@
+using System.Text.Json;
+using Edge.Agent.Cli;
+using Edge.Agent.Config;
+using Edge.Agent.Devices.Simulation;
+using Edge.Agent.Diagnostics;
+using Edge.Agent.Inspection;
+using Edge.Agent.Metrics;
+using Edge.Models.Imaging;
+using Edge.Models.Tests.Detection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Edge.Agent.Tests.Inspection;
+
+/// <summary>
+/// The second look in the agent and the CLI: the verifier found beside a model or named by <c>--verifier</c> / the line's
+/// <c>verifier</c> key, its rule in the decisions, and what <c>edge inspect</c> and <c>edge detect --json</c> say about it.
+/// Crafted detectors and verifiers run through the real ONNX Runtime.
+/// </summary>
+public sealed class SecondLookTests : IDisposable
+{
+    private const int F = OnnxModelBuilder.Float;
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-second-look-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Edge(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = EdgeCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>
+    /// A defect detector that sees one scratch scoring <paramref name="score"/> at (128,128)-(192,192) of its 320×320 input in every
+    /// image, recommending 0.7 for scratches.
+    /// </summary>
+    private string Detector(string name, float score = 0.6f) =>
+        new OnnxModelBuilder().Input("images", F, 1, 3, 320, 320)
+            .Output("output0", [160, 160, 64, 64, score, 0.01f, 0.01f, 0.01f], [1, 8, 1])
+            .Metadata("names", "{0: 'scratch', 1: 'dent', 2: 'spot', 3: 'missing_hole'}").Metadata("task", "detect")
+            .Metadata("min_score", "{\"scratch\": 0.7, \"dent\": 0.5, \"spot\": 0.5, \"missing_hole\": 0.5}")
+            .Save(Path.Combine(_dir, name));
+
+    /// <summary>A verifier of scratches that always answers <paramref name="says"/>, with the band given.</summary>
+    private string Verifier(string name, float says, string band = "{\"from\": 0.5, \"min\": 0.8}", string task = "verify") =>
+        new OnnxModelBuilder().Input("crop", F, 1, 4, 64, 64).Output("verified", [says], [1, 1])
+            .Metadata("task", task).Metadata("class", "scratch").Metadata("crop", "64").Metadata("band", band)
+            .Save(Path.Combine(_dir, name));
+
+    /// <summary>Four labelled 320×320 parts, 0000 and 0002 with a scratch.</summary>
+    private string Heldout()
+    {
+        var heldout = Directory.CreateDirectory(Path.Combine(_dir, "heldout")).FullName;
+        var entries = new List<object>();
+        for (int i = 0; i < 4; i++)
+        {
+            using var image = new ImageBuffer(320, 320, PixelFormat.Rgb24);
+            image.Data.Fill((byte)(60 * i));
+            ImageCodec.Save(Path.Combine(heldout, $"{i:D4}.jpg"), image);
+            var objects = i % 2 == 0 ? new object[] { new { @class = "scratch", box = new[] { 128, 128, 192, 192 } } } : [];
+            entries.Add(new { file = $"{i:D4}.jpg", width = 320, height = 320, objects });
+        }
+        File.WriteAllText(Path.Combine(heldout, "labels.json"), JsonSerializer.Serialize(new { classes = new[] { "scratch", "dent", "spot", "missing_hole" }, images = entries }));
+        return heldout;
+    }
+
+    [Fact]
+    public void A_line_loads_the_verifier_beside_its_model_and_keeps_every_box_the_band_takes()
+    {
+        var model = Detector("part.onnx");
+        Verifier("part-verifier.onnx", 0.9f, band: "{\"from\": 0.1, \"min\": 0.6}");
+
+        var (detector, options) = DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null);
+        using (detector)
+        {
+            Assert.Equal(Path.Combine(_dir, "part-verifier.onnx"), detector.Verifier!.ModelPath);
+            Assert.Equal(new VerifierRule("scratch", 0.1f, 0.6f), options.Verifier);
+            Assert.Equal(0.7f, options.MinScoreByClass!["scratch"]);
+            Assert.Equal(0.1f, detector.Options.Confidence); // the band's start is below every class's score
+            Assert.Equal("second look: part-verifier.onnx on scratch scoring ≥ 0.1, counts when verified ≥ 0.6", DetectionModels.DescribeVerifier(detector));
+        }
+
+        // The INT8 twin gets the same (FP32) verifier; "none" turns it off.
+        File.Copy(model, Path.Combine(_dir, "part-int8.onnx"));
+        (detector, options) = DetectionModels.LoadForRules(Path.Combine(_dir, "part-int8.onnx"), new InspectionOptions(), 1, null);
+        using (detector) Assert.Equal(Path.Combine(_dir, "part-verifier.onnx"), detector.Verifier!.ModelPath);
+        (detector, options) = DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null, "none");
+        using (detector)
+        {
+            Assert.Null(detector.Verifier);
+            Assert.Null(options.Verifier);
+            Assert.Equal("second look: none", DetectionModels.DescribeVerifier(detector));
+        }
+
+        // Without a file beside the model there is no second look.
+        (detector, options) = DetectionModels.LoadForRules(Detector("alone.onnx"), new InspectionOptions(), 1, null);
+        using (detector) Assert.Null(detector.Verifier);
+    }
+
+    [Fact]
+    public void A_verifier_that_is_missing_or_not_a_verifier_is_an_error_naming_the_key_and_the_file()
+    {
+        var model = Detector("part.onnx");
+        const string Key = "inspection.lines[0].verifier";
+
+        var missing = Path.Combine(_dir, "nope.onnx");
+        var e1 = Assert.Throws<FileNotFoundException>(() => DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null, missing, Key));
+        Assert.Contains($"{Key}: verifier {missing} not found", e1.Message);
+
+        // A detector is not a verifier.
+        var e2 = Assert.Throws<InvalidDataException>(() => DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null, model, Key));
+        Assert.Contains($"{Key}: {model} is not a verifier this detector can use", e2.Message);
+        Assert.Contains("metadata 'task' = detect", e2.Message);
+
+        // A broken file beside the model is an error too, saying how to run without it.
+        Verifier("part-verifier.onnx", 0.9f, band: "{\"from\": 2}");
+        var e3 = Assert.Throws<InvalidDataException>(() => DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null));
+        Assert.Contains($"--verifier: the verifier beside the model, {Path.Combine(_dir, "part-verifier.onnx")}, cannot be used (set --verifier to \"none\"", e3.Message);
+        Assert.Contains("from = 2, expected a number 0..1", e3.Message);
+    }
+
+    [Fact]
+    public void The_line_config_takes_a_verifier_path_relative_to_the_file_or_none()
+    {
+        static string Line(string verifier) => $$"""
+            { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", {{verifier}}
+                "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
+            """;
+        const string File = "/etc/edge/agent.json";
+
+        Assert.Null(AgentConfig.Parse(Line(""), File).Inspection!.Lines[0].Verifier);
+        Assert.Equal("none", AgentConfig.Parse(Line("\"verifier\": \"none\","), File).Inspection!.Lines[0].Verifier);
+        Assert.Equal("/etc/edge/models/v.onnx", AgentConfig.Parse(Line("\"verifier\": \"models/v.onnx\","), File).Inspection!.Lines[0].Verifier);
+        var e = Assert.Throws<ConfigException>(() => AgentConfig.Parse(Line("\"verifier\": \"off\","), File));
+        Assert.Contains("inspection.lines[0].verifier = \"off\": must be a path to the verifier's .onnx file, or \"none\"", e.Message);
+    }
+
+    [Fact]
+    public void The_agent_line_refuses_to_start_with_a_configured_verifier_that_is_missing()
+    {
+        var model = Detector("part.onnx");
+        Directory.CreateDirectory(Path.Combine(_dir, "parts"));
+        var json = $$"""
+            { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", "model": "{{model}}", "verifier": "missing.onnx",
+                "camera": { "type": "images", "path": "parts" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
+            """;
+        var config = AgentConfig.Parse(json, Path.Combine(_dir, "agent.json"));
+        var service = new InspectionService(config.Inspection!.Lines[0], null, new MetricsRegistry(), NullLogger.Instance);
+
+        var e = Assert.Throws<FileNotFoundException>(service.Load);
+
+        Assert.Contains($"inspection.lines[0].verifier: verifier {Path.Combine(_dir, "missing.onnx")} not found", e.Message);
+    }
+
+    [Fact]
+    public void Doctor_names_the_verifier_a_line_uses_and_fails_one_that_is_not_a_verifier()
+    {
+        var model = Detector("part.onnx");
+        Verifier("part-verifier.onnx", 0.9f);
+        AgentConfig Config(string verifier) => AgentConfig.Parse($$"""
+            { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", "model": "{{model}}", {{verifier}}
+                "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
+            """, Path.Combine(_dir, "agent.json"));
+        Check ModelCheck(string verifier) =>
+            Doctor.InspectionChecks(Config(verifier), _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 model");
+
+        var ok = ModelCheck("");
+        Assert.Equal(CheckStatus.Ok, ok.Status);
+        Assert.Contains("second look: part-verifier.onnx on scratch scoring ≥ 0.5, counts when verified ≥ 0.8", ok.Detail);
+
+        var bad = ModelCheck("\"verifier\": \"part.onnx\",");
+        Assert.Equal(CheckStatus.Fail, bad.Status);
+        Assert.Contains($"inspection.lines[0].verifier: {model} is not a verifier this detector can use", bad.Detail);
+    }
+
+    [Fact]
+    public void Inspect_sim_rejects_a_part_the_second_look_confirms_and_says_so()
+    {
+        var model = Detector("always.onnx");
+        var heldout = Heldout();
+        Verifier("always-verifier.onnx", 0.9f);
+
+        // Beside the model: the 0.6 scratch is below 0.7, in the band from 0.5, verified 0.9 ≥ 0.8.
+        var (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("second look: always-verifier.onnx on scratch scoring ≥ 0.5, counts when verified ≥ 0.8", output);
+        Assert.Contains("judged defective 12, rejected 12", output);
+        Assert.Contains("(scratch 0.60 verified 0.90 ≥ 0.8)", output);
+        Assert.Contains("scratch 0.60 (verified 0.90)", output);
+
+        // A verifier that says no: the part passes, and the summary says why.
+        var sceptic = Verifier("sceptic.onnx", 0.3f);
+        (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1", "--verifier", sceptic);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("second look: sceptic.onnx", output);
+        Assert.Contains("judged defective 0, rejected 0", output);
+        Assert.Contains("(scratch 0.60 < 0.7, verified 0.30 < 0.8)", output);
+
+        // None: judged by the score alone.
+        (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1", "--verifier", "none");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("second look: none", output);
+        Assert.Contains("(scratch 0.60 < 0.7)", output);
+
+        (code, _, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--verifier", Path.Combine(_dir, "gone.onnx"));
+        Assert.Equal(1, code);
+        Assert.Contains($"--verifier: verifier {Path.Combine(_dir, "gone.onnx")} not found", err);
+    }
+
+    [Fact]
+    public void Detect_json_carries_the_verified_probability_of_the_boxes_looked_at()
+    {
+        var model = Detector("part.onnx");
+        Verifier("part-verifier.onnx", 0.83f);
+        var images = Directory.CreateDirectory(Path.Combine(_dir, "images")).FullName;
+        using (var image = new ImageBuffer(320, 320, PixelFormat.Rgb24))
+        {
+            image.Data.Fill(128);
+            ImageCodec.Save(Path.Combine(images, "a.png"), image);
+        }
+
+        var (code, stdout, stderr) = Edge("detect", "--model", model, images, "--json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("edge detect: second look: part-verifier.onnx on scratch", stderr);
+        var line = JsonDocument.Parse(stdout.Trim()).RootElement;
+        var d = Assert.Single(line.GetProperty("detections").EnumerateArray());
+        Assert.Equal(0.6, d.GetProperty("score").GetDouble(), 4);
+        Assert.Equal(0.83, d.GetProperty("verified").GetDouble(), 4);
+        Assert.True(line.GetProperty("ms").GetProperty("verify").GetDouble() >= 0);
+
+        (code, stdout, stderr) = Edge("detect", "--model", model, images, "--json", "--verifier", "none");
+        Assert.True(code == 0, stderr);
+        d = Assert.Single(JsonDocument.Parse(stdout.Trim()).RootElement.GetProperty("detections").EnumerateArray());
+        Assert.False(d.TryGetProperty("verified", out _));
+
+        // Below the band nothing is looked at, so no "verified" either.
+        var low = Detector("low.onnx", score: 0.4f);
+        (code, stdout, stderr) = Edge("detect", "--model", low, images, "--json", "--verifier", Path.Combine(_dir, "part-verifier.onnx"));
+        Assert.True(code == 0, stderr);
+        d = Assert.Single(JsonDocument.Parse(stdout.Trim()).RootElement.GetProperty("detections").EnumerateArray());
+        Assert.False(d.TryGetProperty("verified", out _));
+
+        (code, _, stderr) = Edge("detect", "--model", model, images, "--verifier", model);
+        Assert.Equal(1, code);
+        Assert.Contains($"--verifier: {model} is not a verifier this detector can use", stderr);
+    }
+}
