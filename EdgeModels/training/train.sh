@@ -93,3 +93,16 @@ $NICE "$PY" train.py "${F6[@]}" --init runs/h1/best.pt --lr 1e-4 --minutes 25 --
 # Per-class thresholds on the validation set (seed 4, each part both as generated and laid on the belt) into each
 # file's metadata, export, INT8 (512 calibration images), held-out evaluation.
 "$HERE/release.sh" runs/h4 cache/val4mix
+# Stage 7, the second look (verifier 1.0.0): the released detector's scratch boxes on a set it was not trained on
+# (seed 16), a small classifier on crops around them, its band chosen on val4mix with the detector's thresholds held,
+# exported beside the detector. The 7-minute cap ended the shipped run at 5,000 iterations.
+$NICE "$PY" gen_cache.py --seed 16 --count 8000 --name train16 --workers 2 --hairline 0.6 --clutter 0.7 --bright 0.8 \
+  --same-tone 0.6 --along-grain 0.5 --belt 0.6
+$NICE "$PY" verifier.py mine --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c16.npz
+$NICE "$PY" verifier.py train --cands runs/vf/c16.npz --out runs/vf/v16 --minutes 7 --iters 6000
+$NICE "$PY" verifier.py score --tta --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt --set cache/val4mix \
+  --out runs/vf/v16/val4mix_tta.npz
+$NICE "$PY" verifier.py point --scores runs/vf/v16/val4mix_tta.npz --set cache/val4mix --min-score runs/h4/op_val4mix.json \
+  --json runs/vf/v16/point_tta.json
+$NICE "$PY" verifier.py export --tta --verifier runs/vf/v16/best.pt --point runs/vf/v16/point_tta.json --version 1.0.0 \
+  --out "$HERE/../../models/defect/defect-verifier.onnx"

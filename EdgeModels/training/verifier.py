@@ -25,8 +25,8 @@ afford a second look at the few boxes in between:
     when its detector score is at least LO and the classifier's at least V. The choice is operating_point.py's rule:
     fewest errors on the validation set (missed defective + flagged good images), ties to the fewest labelled defects
     missed as if each were alone on its part, then to the widest gap between V and the best box on a good image,
-    then the lower LO; V then moves to the middle between that good box and the weakest box it is needed for, the
-    decisions unchanged. Never run it on the held-out set;
+    then the lower LO; V then moves to the middle between that good box and the weakest box on a defective image it
+    confirms, the decisions unchanged. Never run it on the held-out set;
   - `export` writes the ONNX file the runtime loads beside the detector (EdgeModels DetectionVerifier): input
     `crop` [1, 4, 64, 64], output `verified` [1, 1], metadata `task` = verify, `class`, `crop`, `band` =
     {"from": LO, "min": V}.
