@@ -247,16 +247,6 @@ public sealed class SecondLookTests : IDisposable
         Assert.Contains($"--verifier: {model} is not a verifier this detector can use", stderr);
     }
 
-    private static string ShippedModels()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "models", "defect");
-            if (File.Exists(Path.Combine(candidate, "defect-verifier.onnx"))) return candidate;
-        }
-        throw new DirectoryNotFoundException("models/defect with defect-verifier.onnx not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>
     /// The shipped files, judged as the photo-eye line judges (each file's recommended scores, the verifier beside it): every
     /// held-out part as its labels say. Without the second look the faint scratch of 0122.jpg passes; with it, it is the one
@@ -267,7 +257,8 @@ public sealed class SecondLookTests : IDisposable
     [InlineData("defect-int8.onnx")]
     public void Shipped_detector_with_its_verifier_judges_every_heldout_part_as_labelled(string file)
     {
-        var models = ShippedModels();
+        // The shipped models folder, found as `edge detect` finds a model name.
+        var models = Path.GetDirectoryName(DetectCommand.ResolveModel("defect", DetectCommand.SearchRoots()))!;
         (List<string> Wrong, List<string> BySecondLook) Judge(string? verifier)
         {
             var (detector, options) = DetectionModels.LoadForRules(Path.Combine(models, file), new InspectionOptions(), 0, null, verifier);
