@@ -34,6 +34,7 @@ public static class InspectionMessages
                 w.WriteStartObject();
                 w.WriteString("class", d.Label);
                 w.WriteNumber("score", Math.Round(d.Score, 3));
+                if (d.IsVerified) w.WriteNumber("verified", Math.Round(d.Verified, 3));
                 w.WriteStartArray("box");
                 w.WriteNumberValue(Math.Round(d.X1, 1)); w.WriteNumberValue(Math.Round(d.Y1, 1));
                 w.WriteNumberValue(Math.Round(d.X2, 1)); w.WriteNumberValue(Math.Round(d.Y2, 1));

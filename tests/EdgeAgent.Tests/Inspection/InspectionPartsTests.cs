@@ -317,7 +317,8 @@ public sealed class InspectionMessagesTests
     public void Defect_event_names_the_part_outcome_snapshot_and_defects_under_the_line_topic()
     {
         var e = new DefectEvent("line1", 42, new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero), 12.346, GateOutcome.LateRejected,
-            [new Det(1, "dent", 0.9123f, 10, 20, 30, 40.25f)], "20250106T080000.000Z-part00000042.jpg");
+            [new Det(1, "dent", 0.9123f, 10, 20, 30, 40.25f), new Det(0, "scratch", 0.6366f, 128, 113.5f, 142, 135.8f, 0.39654f)],
+            "20250106T080000.000Z-part00000042.jpg");
 
         using var doc = System.Text.Json.JsonDocument.Parse(InspectionMessages.DefectPayload(e));
         var root = doc.RootElement;
@@ -334,6 +335,10 @@ public sealed class InspectionMessagesTests
         Assert.Equal("dent", d.GetProperty("class").GetString());
         Assert.Equal(0.912, d.GetProperty("score").GetDouble());
         Assert.Equal(40.2, d.GetProperty("box")[3].GetDouble(), 1);
+        Assert.False(d.TryGetProperty("verified", out _)); // not looked at by a second look: no field
+        var verified = root.GetProperty("defects")[1];
+        Assert.Equal(0.637, verified.GetProperty("score").GetDouble());
+        Assert.Equal(0.397, verified.GetProperty("verified").GetDouble());
     }
 
     [Fact]
