@@ -4,7 +4,8 @@ usage: verifier.py mine   --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c1
        verifier.py train  --cands runs/vf/c16.npz [more.npz ...] --out runs/vf/v16 [--minutes 7] [--iters 6000] [--norm]
        verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt --set cache/val4mix --out S.npz [--tta]
                           [--raw saved_outputs.npy]
-       verifier.py point  --scores S.npz --set cache/val4mix --min-score runs/h4/op_val4mix.json [--json point.json]
+       verifier.py point  --scores S.npz [S2.npz] --set cache/val4mix [cache/val23mix] --min-score runs/h4/op_val4mix.json
+                          [--json point.json]
        verifier.py look   --scores S.npz --set cache/val4mix 0951.jpg ...
        verifier.py export --verifier runs/vf/v16/best.pt --point point.json --version 1.0.0 [--tta] --out FILE.onnx
 
@@ -264,15 +265,36 @@ def objects_found(omax, pairs, hit, thr):
     return found
 
 
+def load_scores(scores, sets):
+    """`score` outputs of one or more labelled sets, as one: images, rows, defects and their pairs renumbered in turn;
+    file names prefixed by their set when there are several."""
+    if len(scores) != len(sets):
+        raise SystemExit(f"verifier.py: {len(scores)} --scores files for {len(sets)} --set folders; give one per set")
+    parts = {k: [] for k in ("mx", "omax", "rows", "pairs", "defective")}
+    files, n_img, n_row, n_obj = [], 0, 0, 0
+    for f, folder in zip(scores, sets):
+        d = np.load(f)
+        rows, pairs = d["rows"].copy(), d["pairs"].copy()
+        rows[:, 0] += n_img
+        pairs += (n_row, n_obj)
+        for k, v in (("mx", d["mx"]), ("omax", d["omax"]), ("rows", rows), ("pairs", pairs), ("defective", d["defective"])):
+            parts[k].append(v)
+        names = [e["file"] for e in json.load(open(os.path.join(folder, "labels.json")))["images"]]
+        files += [f"{os.path.basename(os.path.normpath(folder))}/{x}" if len(sets) > 1 else x for x in names]
+        n_img, n_row, n_obj = n_img + len(d["mx"]), n_row + len(rows), n_obj + len(d["omax"])
+    return [np.concatenate(parts[k]) for k in ("mx", "omax", "rows", "pairs", "defective")] + [files]
+
+
 def cmd_point(a):
-    d = np.load(a.scores)
-    mx, omax, rows, pairs, defective = d["mx"], d["omax"], d["rows"], d["pairs"], d["defective"]
+    mx, omax, rows, pairs, defective, files = load_scores(a.scores, a.set)
     ms = json.load(open(a.min_score)) if os.path.isfile(a.min_score) else json.loads(a.min_score)
     ms = ms.get("min_score", ms)
     thr = np.array([ms[n] for n in synth.NAMES], np.float32)
-    files = [e["file"] for e in json.load(open(os.path.join(a.set, "labels.json")))["images"]]
     img = rows[:, 0].astype(int)
-    good_rows = ~defective[img]
+    alone = (mx > thr).any(1)  # what the detector's thresholds decide by themselves
+    # The verifier decides only boxes under the scratch threshold on images the detector passes.
+    open_rows = ~alone[img] & (rows[:, 1] < thr[SCRATCH])
+    good_rows = ~defective[img] & open_rows
     best = None
     for lo in np.round(np.arange(0.05, float(thr[SCRATCH]) - 1e-6, 0.05), 3):
         band_good = good_rows & (rows[:, 1] >= lo)
@@ -289,8 +311,19 @@ def cmd_point(a):
     dec, hit = decide(mx, rows, thr, lo, v)
     band_good = good_rows & (rows[:, 1] >= lo)
     gmax = float(rows[band_good, 2].max()) if band_good.any() else 0.0
-    needed = hit & ~good_rows
-    nmin = float(rows[needed, 2].min()) if needed.any() else 1.0
+    # What the second look adds: defective images the detector passes and defects it misses judged alone. Each is found
+    # by its best verified box in the band; the weakest of those is the lowest V that keeps them all.
+    found_alone = objects_found(omax, pairs, np.zeros(len(rows), bool), thr)
+    band = (rows[:, 1] >= lo) & open_rows
+    need = [rows[band & (img == i), 2].max() for i in np.nonzero(defective & ~alone)[0] if (band & (img == i)).any()]
+    in_band = (rows[:, 1] >= lo) & (rows[:, 1] < thr[SCRATCH])
+    for j in np.nonzero(~found_alone)[0]:
+        r = pairs[pairs[:, 1] == j, 0]
+        r = r[in_band[r]]
+        if len(r):
+            need.append(rows[r, 2].max())
+    need = [x for x in need if x >= v]  # the ones it finds at the grid's V
+    nmin = float(min(need)) if need else 1.0
     v_mid = round((gmax + nmin) / 2, 4) if nmin > gmax else v
     d2, h2 = decide(mx, rows, thr, lo, v_mid)
     if (d2 == dec).all() and (objects_found(omax, pairs, h2, thr) == objects_found(omax, pairs, hit, thr)).all():
@@ -299,7 +332,7 @@ def cmd_point(a):
     found = objects_found(omax, pairs, hit, thr)
     base, bhit = decide(mx, rows, thr, 2.0, 2.0)
     bfound = objects_found(omax, pairs, bhit, thr)
-    print(f"{a.set}: detector alone {json.dumps(ms)}: missed {int((defective & ~base).sum())}, flagged "
+    print(f"{' + '.join(a.set)}: detector alone {json.dumps(ms)}: missed {int((defective & ~base).sum())}, flagged "
           f"{int((~defective & base).sum())}; defects missed as if alone {int((~bfound).sum())} of {len(bfound)}")
     print(f"with the second look from {lo} at {v}: missed {miss}, flagged {flag}; defects missed as if alone "
           f"{int((~found).sum())}; highest good box verified {gmax:.3f}, lowest needed {nmin:.3f}")
@@ -398,8 +431,8 @@ def main():
     s.add_argument("--tta", action="store_true", help="average the classifier over the crop's eight flips and turns")
     s.add_argument("--threads", type=int, default=1)
     p = sub.add_parser("point")
-    p.add_argument("--scores", required=True)
-    p.add_argument("--set", required=True)
+    p.add_argument("--scores", nargs="+", required=True, help="score outputs, one per --set")
+    p.add_argument("--set", nargs="+", required=True, help="the labelled sets they scored (several: chosen on all together)")
     p.add_argument("--min-score", required=True,
                    help="the detector's per-class thresholds: JSON, or operating_point.py's --json file")
     p.add_argument("--json", default="")
