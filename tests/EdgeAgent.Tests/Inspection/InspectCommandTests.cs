@@ -27,17 +27,7 @@ public sealed class InspectCommandTests : IDisposable
             .Output("output0", [160, 160, 64, 64, 0.9f, 0.01f, 0.01f, 0.01f], [1, 8, 1])
             .Metadata("names", "{0: 'scratch', 1: 'dent', 2: 'spot', 3: 'missing_hole'}").Metadata("task", "detect")
             .Save(Path.Combine(_dir, "always.onnx"));
-        var heldout = Directory.CreateDirectory(Path.Combine(_dir, "heldout")).FullName;
-        var entries = new List<object>();
-        for (int i = 0; i < 4; i++)
-        {
-            using var image = new ImageBuffer(320, 320, PixelFormat.Rgb24);
-            image.Data.Fill((byte)(60 * i));
-            ImageCodec.Save(Path.Combine(heldout, $"{i:D4}.jpg"), image);
-            var objects = i % 2 == 0 ? new object[] { new { @class = "scratch", box = new[] { 128, 128, 192, 192 } } } : [];
-            entries.Add(new { file = $"{i:D4}.jpg", width = 320, height = 320, objects });
-        }
-        File.WriteAllText(Path.Combine(heldout, "labels.json"), JsonSerializer.Serialize(new { classes = new[] { "scratch", "dent", "spot", "missing_hole" }, images = entries }));
+        var heldout = CraftedParts.WriteHeldout(_dir);
         return (model, heldout);
     }
 

@@ -48,23 +48,6 @@ public sealed class SecondLookTests : IDisposable
             .Metadata("task", task).Metadata("class", "scratch").Metadata("crop", "64").Metadata("band", band)
             .Save(Path.Combine(_dir, name));
 
-    /// <summary>Four labelled 320×320 parts, 0000 and 0002 with a scratch.</summary>
-    private string Heldout()
-    {
-        var heldout = Directory.CreateDirectory(Path.Combine(_dir, "heldout")).FullName;
-        var entries = new List<object>();
-        for (int i = 0; i < 4; i++)
-        {
-            using var image = new ImageBuffer(320, 320, PixelFormat.Rgb24);
-            image.Data.Fill((byte)(60 * i));
-            ImageCodec.Save(Path.Combine(heldout, $"{i:D4}.jpg"), image);
-            var objects = i % 2 == 0 ? new object[] { new { @class = "scratch", box = new[] { 128, 128, 192, 192 } } } : [];
-            entries.Add(new { file = $"{i:D4}.jpg", width = 320, height = 320, objects });
-        }
-        File.WriteAllText(Path.Combine(heldout, "labels.json"), JsonSerializer.Serialize(new { classes = new[] { "scratch", "dent", "spot", "missing_hole" }, images = entries }));
-        return heldout;
-    }
-
     [Fact]
     public void A_line_loads_the_verifier_beside_its_model_and_keeps_every_box_the_band_takes()
     {
@@ -178,7 +161,7 @@ public sealed class SecondLookTests : IDisposable
     public void Inspect_sim_rejects_a_part_the_second_look_confirms_and_says_so()
     {
         var model = Detector("always.onnx");
-        var heldout = Heldout();
+        var heldout = CraftedParts.WriteHeldout(_dir);
         Verifier("always-verifier.onnx", 0.9f);
 
         // Beside the model: the 0.6 scratch is below 0.7, in the band from 0.5, verified 0.9 ≥ 0.8.
