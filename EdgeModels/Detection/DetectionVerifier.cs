@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Edge.Models.Onnx;
 using Microsoft.Extensions.Logging;
 
@@ -202,24 +201,13 @@ public sealed class DetectionVerifier : IDisposable
 
     private static (float From, float Min) ReadBand(string name, string text)
     {
-        string Where() => $"{name}: metadata 'band' = {(text.Length <= 80 ? text : text[..77] + "...")}";
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(text); }
-        catch (JsonException e) { throw new InvalidDataException($"{Where()}: not JSON ({e.Message})", e); }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{Where()}: expected an object {{\"from\": detector score, \"min\": verifier probability}}, e.g. {{\"from\": 0.5, \"min\": 0.5}}");
-            float Get(string key)
-            {
-                if (!doc.RootElement.TryGetProperty(key, out var v))
-                    throw new InvalidDataException($"{Where()}: '{key}' is missing, expected a number 0..1");
-                if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !(d is >= 0 and <= 1))
-                    throw new InvalidDataException($"{Where()}: {key} = {v.GetRawText()}, expected a number 0..1");
-                return (float)d;
-            }
-            return (Get("from"), Get("min"));
-        }
+        var where = MetadataJson.Where(name, "band", text);
+        using var doc = MetadataJson.ParseObject(name, "band", text,
+            "an object {\"from\": detector score, \"min\": verifier probability}, e.g. {\"from\": 0.5, \"min\": 0.5}");
+        float Get(string key) => doc.RootElement.TryGetProperty(key, out var v)
+            ? MetadataJson.UnitNumber(where, key, v)
+            : throw new InvalidDataException($"{where}: '{key}' is missing, expected a number 0..1");
+        return (Get("from"), Get("min"));
     }
 
     private static void CheckOptional(string name, IReadOnlyDictionary<string, string> meta, string key, string expected)

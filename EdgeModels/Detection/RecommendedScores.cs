@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace Edge.Models.Detection;
 
@@ -22,30 +21,19 @@ public static class RecommendedScores
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(labels);
         if (!metadata.TryGetValue(MetadataKey, out var text) || string.IsNullOrWhiteSpace(text)) return null;
-        string Where() => $"{modelName}: metadata '{MetadataKey}' = {Shorten(text)}";
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(text); }
-        catch (JsonException e) { throw new InvalidDataException($"{Where()}: not JSON ({e.Message})", e); }
-        using (doc)
+        var where = MetadataJson.Where(modelName, MetadataKey, text);
+        using var doc = MetadataJson.ParseObject(modelName, MetadataKey, text, "an object of class name to score, e.g. {\"scratch\": 0.2}");
+        var scores = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var p in doc.RootElement.EnumerateObject())
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{Where()}: expected an object of class name to score, e.g. {{\"scratch\": 0.2}}");
-            var scores = new Dictionary<string, float>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                if (!labels.Contains(p.Name))
-                    throw new InvalidDataException($"{Where()}: class '{p.Name}' is not one of the model's ({string.Join(", ", labels)})");
-                if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var v) || !(v is >= 0 and <= 1))
-                    throw new InvalidDataException($"{Where()}: {p.Name} = {p.Value.GetRawText()}, expected a number 0..1");
-                scores[p.Name] = (float)v;
-            }
-            return scores;
+            if (!labels.Contains(p.Name))
+                throw new InvalidDataException($"{where}: class '{p.Name}' is not one of the model's ({string.Join(", ", labels)})");
+            scores[p.Name] = MetadataJson.UnitNumber(where, p.Name, p.Value);
         }
+        return scores;
     }
 
     /// <summary>Writes scores as <c>scratch 0.2, dent 0.35</c> (for logs and headers).</summary>
     public static string Describe(IReadOnlyDictionary<string, float> scores) =>
         string.Join(", ", scores.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:0.###}")));
-
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..77] + "...";
 }

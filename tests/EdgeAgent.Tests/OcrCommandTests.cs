@@ -43,13 +43,7 @@ public class OcrCommandTests : IDisposable
 
     public void Dispose() => _cards.Dispose();
 
-    private static (int Code, string Out, string Err) Edge(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = EdgeCli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Edge(params string[] args) => CliRun.Capture(args);
 
     [Fact]
     public void Json_output_has_one_object_per_image_with_text_scores_boxes_and_stage_times()

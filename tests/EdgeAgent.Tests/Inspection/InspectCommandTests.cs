@@ -12,13 +12,7 @@ public sealed class InspectCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Edge(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = EdgeCli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Edge(params string[] args) => CliRun.Capture(args);
 
     /// <summary>A model that sees one scratch at (128,128)-(192,192) in every image, and four labelled parts, two of them defective.</summary>
     private (string Model, string Heldout) AlwaysScratchModel()

@@ -23,13 +23,7 @@ public sealed class SecondLookTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Edge(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = EdgeCli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Edge(params string[] args) => CliRun.Capture(args);
 
     /// <summary>
     /// A defect detector that sees one scratch scoring <paramref name="score"/> at (128,128)-(192,192) of its 320×320 input in every
