@@ -263,7 +263,7 @@ ALONG_GRAIN_SCRATCH_P = 0.0
 
 
 def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, along_grain=ALONG_GRAIN_SCRATCH_P, bright_metal=0.0,
-           clutter=0.0, hairline=0.0):
+           clutter=0.0, hairline=0.0, classes=None, clean=False):
     """Returns (uint8 HxWx3 RGB, list of (class, [x1, y1, x2, y2])). With a dict `info`, also sets
     info["contrast"]: each box's visible contrast (see `_contrast`), in box order, info["grain"]: per box, a
     scratch's angle to the brushing of the metal under it (0 to pi/2 rad; None for other classes and on plastic),
@@ -273,7 +273,11 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
     so the images are exactly those without the option. `clutter`: share of images with scratch-like things that are
     not defects: lint fibres on the belt near the part (`_fibres`) and a second, crisp shadow along the part's edge;
     0 (the default) draws nothing for it either. `hairline`: share of metal parts with brushing lines that stand out
-    over part of their length (`_hairlines`), not defects; 0 (the default) draws nothing for it."""
+    over part of their length (`_hairlines`), not defects; 0 (the default) draws nothing for it.
+    `classes`: the defects to draw (class indices) instead of the drawn ones, after the same random draws (so the
+    part, its surface and lighting are those of the default draw); `clean`: draw every defect's random numbers but
+    leave the surface as it was, so the same rng gives the same part without its defects (the "twin" of a defective
+    image, for verifier.py pairs). Both off by default: the images are exactly those without them."""
     changes = []  # per box: (surface before, surface after, mask), for the contrast
     grain = []  # per box: a scratch's angle to the brushing (None where there is none)
     img = _belt(rng)
@@ -296,7 +300,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
 
     # which holes are missing
     n_def = 0 if rng.random() < 0.35 else int(rng.choice([1, 2, 3, 4], p=[0.45, 0.3, 0.15, 0.1]))
-    classes = list(rng.choice(4, size=n_def))
+    drawn = list(rng.choice(4, size=n_def))
+    classes = drawn if classes is None else list(classes)
     n_missing = min(sum(1 for k in classes if k == 3), len(part.holes) // 2)
     classes = [k for k in classes if k != 3] + [3] * n_missing
     missing = set(rng.choice(len(part.holes), size=n_missing, replace=False).tolist()) if n_missing else set()
@@ -338,7 +343,7 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
         fill = (d < hr).astype(np.float32) * rng.uniform(0.0, 0.08)
         dark = np.maximum(np.maximum(ring, dot), fill)
         before = surf
-        surf = surf * (1 - dark[..., None])
+        surf = surf if clean else surf * (1 - dark[..., None])
         changes.append((before, surf, np.maximum(ring, dot) * 2.5))
         grain.append(None)
         x, y = to_img(hu, hv)
@@ -387,7 +392,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
             bright = (lum < 0.55) if u_b < 1 - same_tone else (lum >= 0.55)
             col = rng.uniform(0.85, 1.0) if bright else rng.uniform(0.02, 0.15)
             strength = rng.uniform(0.6, 0.9)
-            surf = surf * (1 - m[..., None] * strength) + m[..., None] * strength * col
+            if not clean:
+                surf = surf * (1 - m[..., None] * strength) + m[..., None] * strength * col
             b = _bbox(m, 0.3, 1.0)
         elif k == 1:  # dent
             p = _sample_on_part(rng, part, all_holes, 14, taken, 24)
@@ -407,7 +413,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
             shade = -(np.cos(la) * ddx + np.sin(la) * ddy) / a_ * inside * k_
             rim = np.exp(-((r - 1.0) / 0.15) ** 2) * rng.uniform(0.12, 0.25)
             shade = (shade - rim - inside * 0.12) * alpha
-            surf = surf * (1 + shade[..., None])
+            if not clean:
+                surf = surf * (1 + shade[..., None])
             m = (r <= 1.08).astype(np.float32) * alpha
             b = _bbox(m, 0.5, 0.5)
         else:  # spot
@@ -436,7 +443,8 @@ def render(rng, jpeg_quality=None, info=None, same_tone=SAME_TONE_SCRATCH_P, alo
                    "residue": np.array([0.93, 0.92, 0.86])}[kind]
             col = (col * rng.uniform(0.85, 1.15)).astype(np.float32)
             st = rng.uniform(0.55, 0.8) if kind == "oil" else rng.uniform(0.7, 0.92)
-            surf = surf * (1 - m[..., None] * st) + m[..., None] * st * col
+            if not clean:
+                surf = surf * (1 - m[..., None] * st) + m[..., None] * st * col
             b = _bbox(m, 0.3, 1.0)
         if b is None:
             continue

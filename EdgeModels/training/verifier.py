@@ -1,7 +1,9 @@
 """A second look at the detector's uncertain scratches: a small classifier on a crop around each candidate box.
 
 usage: verifier.py mine   --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c16.npz [--lo 0.05] [--limit N]
+       verifier.py pairs  --seed 31 --count 6000 --out runs/vf/p31.npz [--max-contrast 0.18]
        verifier.py train  --cands runs/vf/c16.npz [more.npz ...] --out runs/vf/v16 [--minutes 7] [--iters 6000] [--norm]
+                          [--pair-weight 2]
        verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt --set cache/val4mix --out S.npz [--tta]
                           [--raw saved_outputs.npy]
        verifier.py point  --scores S.npz [S2.npz] --set cache/val4mix [cache/val23mix] --min-score runs/h4/op_val4mix.json
@@ -17,9 +19,13 @@ afford a second look at the few boxes in between:
     runtime's single-label decoder), with a crop of CROP x CROP pixels around the box's centre (pad 114, as the
     letterbox) and the box drawn as a fourth channel (`crop`), labelled by whether it overlaps a labelled defect of
     any class (intersection over the smaller box >= 0.3, as mine.py);
+  - `pairs` renders twins (synth.render classes/clean): a part with one faint scratch (contrast at most
+    --max-contrast) and the same part, surface, lighting and noise without it, both cut at the scratch's box (its
+    sides moved by up to --jitter pixels): a defect crop and a good crop that differ only by the scratch;
   - `train` fits VerifierNet (8 Conv-BN-SiLU layers, 16-64 channels, mean and max pooled; 0.12 M parameters) to those
     crops with binary cross-entropy, boxes scoring 0.1-0.9 drawn --band-weight times as often, random flips, turns,
-    shifts of up to 4 pixels and exposure; a tenth of the images is held back for the progress lines;
+    shifts of up to 4 pixels and exposure (twins, given as --cands too, drawn --pair-weight times as often as a mined
+    box outside the band); a tenth of the images is held back for the progress lines;
   - `score` runs detector and classifier over a labelled set (--tta: the classifier averaged over the crop's eight
     flips and turns, as `export --tta` bakes into the graph);
   - `point` chooses where the classifier decides, with the detector's thresholds fixed: a scratch box also counts
@@ -145,6 +151,52 @@ def cmd_mine(a):
     print(f"wrote {a.out}: {len(ys)} candidates, {ys.sum()} on defects; in 0.1-0.9: {band.sum()} ({ys[band].sum()} on defects)")
 
 
+def _pair(args):
+    """One twin pair for `pairs`: image `index` of stream `seed` drawn with a single scratch (synth.render classes=[0]),
+    redrawn until the scratch's contrast is in [MIN_CONTRAST, hi]; then the same draw without it (clean=True)."""
+    seed, index, mix, hi, jitter = args
+    for attempt in range(50):
+        key = [seed, index, attempt]
+        rng = np.random.default_rng(key)
+        q = int(rng.integers(75, 96))
+        info = {}
+        im, boxes = synth.render(rng, q, info, classes=[SCRATCH], **mix)
+        if len(boxes) == 1 and synth.MIN_CONTRAST <= info["contrast"][0] <= hi:
+            break
+    else:
+        return None
+    rng = np.random.default_rng(key)
+    twin, _ = synth.render(rng, int(rng.integers(75, 96)), None, classes=[SCRATCH], clean=True, **mix)
+    box = np.array(boxes[0][1], np.float64) + np.random.default_rng([seed, index, 999]).uniform(-jitter, jitter, 4)
+    return ((crop(im, box, CROP + 8) * 255).round().astype(np.uint8), (crop(twin, box, CROP + 8) * 255).round().astype(np.uint8),
+            info["contrast"][0])
+
+
+def cmd_pairs(a):
+    """Twin crops: a part with one faint scratch, and the same part (same surface, brushing, lighting and noise) without
+    it, cut at the same box. The mined crops teach the verifier what the detector confuses; twins teach it that the
+    scratch, not the texture around it, is what makes the difference."""
+    from multiprocessing import Pool
+    mix = dict(same_tone=a.same_tone, along_grain=a.along_grain, bright_metal=a.bright, clutter=a.clutter, hairline=a.hairline)
+    jobs = [(a.seed, i, mix, a.max_contrast, a.jitter) for i in range(a.count)]
+    xs, ys, src, con = [], [], [], []
+    t0 = time.time()
+    with Pool(a.workers) as pool:
+        for i, r in enumerate(pool.imap(_pair, jobs, chunksize=16)):
+            if r is not None:
+                xs += [r[0], r[1]]
+                ys += [True, False]
+                src += [(0, i), (0, i)]
+                con.append(r[2])
+            if (i + 1) % 500 == 0:
+                print(f"pairs: {i + 1}/{a.count}, {(a.count - i - 1) / ((i + 1) / (time.time() - t0)) / 60:.1f} min left", flush=True)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    # det -1 marks twins (no detector score): cmd_train draws them with --pair-weight.
+    np.savez(a.out, x=np.stack(xs), y=np.array(ys), det=np.full(len(ys), -1, np.float32), src=np.array(src),
+             sets=np.array([f"pairs{a.seed}"]))
+    print(f"wrote {a.out}: {len(ys) // 2} pairs, scratch contrast median {np.median(con):.3f}")
+
+
 def dihedral(x, k):
     """x: [B, C, H, W]; k in 0..7: one of the eight flips and turns."""
     if k & 4:
@@ -169,8 +221,9 @@ def cmd_train(a):
     val = (img * 2654435761 % 10) == 0
     tr = np.nonzero(~val)[0]
     w = np.where((det[tr] >= 0.1) & (det[tr] < 0.9), a.band_weight, 1.0)
+    w = np.where(det[tr] < 0, a.pair_weight, w)  # twins (verifier.py pairs)
     p = w / w.sum()
-    net = VerifierNet(norm=a.norm)
+    net = VerifierNet(w=tuple(int(k) for k in a.width.split(",")), norm=a.norm)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     os.makedirs(a.out, exist_ok=True)
     t0, it, m = time.time(), 0, 8
@@ -206,7 +259,8 @@ def cmd_train(a):
 
 def load_verifier(path):
     ck = torch.load(path)
-    net = VerifierNet(norm=ck["args"].get("norm", False))
+    width = tuple(int(k) for k in ck["args"].get("width", "16,32,48,64").split(","))
+    net = VerifierNet(w=width, norm=ck["args"].get("norm", False))
     net.load_state_dict(ck["state"])
     net.export = True
     return net.eval()
@@ -418,7 +472,10 @@ def main():
     t.add_argument("--batch", type=int, default=32)
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--band-weight", type=float, default=4.0)
+    t.add_argument("--pair-weight", type=float, default=2.0, help="how often a twin crop (verifier.py pairs) is drawn, "
+                   "relative to a mined box outside the band")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--width", default="16,32,48,64", help="channels at each of the four strides")
     t.add_argument("--norm", action="store_true", help="also feed the crop standardised by its own mean and spread")
     t.add_argument("--threads", type=int, default=1)
     s = sub.add_parser("score")
@@ -440,6 +497,18 @@ def main():
     lk.add_argument("--scores", required=True)
     lk.add_argument("--set", required=True)
     lk.add_argument("files", nargs="+")
+    pr = sub.add_parser("pairs")
+    pr.add_argument("--seed", type=int, required=True, help="a stream no other set uses")
+    pr.add_argument("--count", type=int, default=10000)
+    pr.add_argument("--out", required=True)
+    pr.add_argument("--max-contrast", type=float, default=0.2, help="only scratches this faint or fainter")
+    pr.add_argument("--jitter", type=float, default=2.0, help="move the box's sides by up to this many pixels")
+    pr.add_argument("--bright", type=float, default=0.6)
+    pr.add_argument("--same-tone", type=float, default=0.5)
+    pr.add_argument("--along-grain", type=float, default=0.4)
+    pr.add_argument("--clutter", type=float, default=0.5)
+    pr.add_argument("--hairline", type=float, default=0.3)
+    pr.add_argument("--workers", type=int, default=2)
     e = sub.add_parser("export")
     e.add_argument("--verifier", default="", help="checkpoint (verifier.py train); without it an untrained network")
     e.add_argument("--point", default="", help="verifier.py point --json output: the band written to the metadata")
@@ -447,7 +516,7 @@ def main():
     e.add_argument("--tta", action="store_true", help="average over the crop's eight flips and turns inside the graph")
     e.add_argument("--out", required=True)
     a = ap.parse_args()
-    {"look": cmd_look, "export": cmd_export, "mine": cmd_mine, "train": cmd_train, "score": cmd_score, "point": cmd_point}[a.cmd](a)
+    {"look": cmd_look, "export": cmd_export, "mine": cmd_mine, "pairs": cmd_pairs, "train": cmd_train, "score": cmd_score, "point": cmd_point}[a.cmd](a)
 
 
 if __name__ == "__main__":
