@@ -178,8 +178,9 @@ def _pair(args):
 
 def cmd_pairs(a):
     """Twin crops: a part with one faint scratch, and the same part (same surface, brushing, lighting and noise) without
-    it, cut at the same box. The mined crops teach the verifier what the detector confuses; twins teach it that the
-    scratch, not the texture around it, is what makes the difference."""
+    it, cut at the same box: meant to teach the verifier that the scratch, not the texture around it, makes the
+    difference. Measured, it made the verifier worse in the band (a clean twin is an easy negative; the hard ones are
+    the hairlines, lint and shadows the detector boxes, which the mined crops hold): model card, "Tried after 1.1.0"."""
     from multiprocessing import Pool
     mix = dict(same_tone=a.same_tone, along_grain=a.along_grain, bright_metal=a.bright, clutter=a.clutter, hairline=a.hairline)
     jobs = [(a.seed, i, mix, a.max_contrast, a.jitter) for i in range(a.count)]
