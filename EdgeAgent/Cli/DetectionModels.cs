@@ -136,9 +136,14 @@ internal static class DetectionModels
         }
     }
 
-    /// <summary>"second look: defect-verifier.onnx on scratch scoring ≥ 0.5, counts when verified ≥ 0.5", or "second look: none".</summary>
+    /// <summary>
+    /// "second look: defect-verifier.onnx on scratch scoring ≥ 0.5, counts when verified ≥ 0.5", with a band that vetoes
+    /// "… on scratch scoring 0.45 to 0.85, counts only when verified ≥ 0.22", or "second look: none".
+    /// </summary>
     public static string DescribeVerifier(ObjectDetector detector) => detector.Verifier is { } v
-        ? string.Create(CultureInfo.InvariantCulture, $"second look: {Path.GetFileName(v.ModelPath)} on {v.ClassName} scoring ≥ {v.From:0.###}, counts when verified ≥ {v.Min:0.###}")
+        ? v.Vetoes
+            ? string.Create(CultureInfo.InvariantCulture, $"second look: {Path.GetFileName(v.ModelPath)} on {v.ClassName} scoring {v.From:0.###} to {v.To:0.###}, counts only when verified ≥ {v.Min:0.###}")
+            : string.Create(CultureInfo.InvariantCulture, $"second look: {Path.GetFileName(v.ModelPath)} on {v.ClassName} scoring ≥ {v.From:0.###}, counts when verified ≥ {v.Min:0.###}")
         : "second look: none";
 
     /// <summary>The lowest score each class needs under <paramref name="options"/>, e.g. <c>scratch 0.2, dent 0.25</c>.</summary>

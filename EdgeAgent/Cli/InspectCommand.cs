@@ -240,7 +240,8 @@ internal static class InspectCommand
     /// <summary>
     /// Why <paramref name="d"/> did or did not make its part defective: <c>scratch 0.81 ≥ 0.71</c>, <c>scratch 0.64 &lt; 0.71</c>,
     /// and with a second look <c>scratch 0.64 verified 0.91 ≥ 0.8</c> (rejected by the verifier) or
-    /// <c>scratch 0.64 &lt; 0.71, verified 0.30 &lt; 0.8</c> (let pass).
+    /// <c>scratch 0.64 &lt; 0.71, verified 0.30 &lt; 0.8</c> (let pass); with a band that vetoes,
+    /// <c>scratch 0.78 &lt; 0.85, verified 0.10 &lt; 0.22</c> (let pass although above the class's 0.71).
     /// </summary>
     internal static string Why(in Detection d, DecisionRules rules)
     {
@@ -248,6 +249,13 @@ internal static class InspectCommand
         string score = d.Score.ToString("0.00", CultureInfo.InvariantCulture);
         string verified = d.Verified.ToString("0.00", CultureInfo.InvariantCulture);
         bool looked = rules.HasVerifier && d.ClassId == rules.VerifierClassId && d.IsVerified && d.Score >= rules.VerifierFrom;
+        if (rules.SecondLookDecides(d))
+        {
+            if (!rules.PassesSecondLook(d))
+                return $"{d.Label} {score} < {Score(rules.VerifierTo)}, verified {verified} < {Score(rules.VerifierMin)}";
+            if (rules.Counts(d)) return $"{d.Label} {score} verified {verified} ≥ {Score(rules.VerifierMin)}";
+            return $"{d.Label} {score}, not counted: class, area or region rules";
+        }
         if (rules.Counts(d))
             return d.Score < min && rules.PassesSecondLook(d) ? $"{d.Label} {score} verified {verified} ≥ {Score(rules.VerifierMin)}" : $"{d.Label} {score} ≥ {Score(min)}";
         if (d.Score < min && !rules.PassesSecondLook(d))

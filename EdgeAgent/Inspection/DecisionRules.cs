@@ -6,7 +6,8 @@ namespace Edge.Agent.Inspection;
 /// Decides whether a part is defective from its detections: a detection counts when its class is one to reject,
 /// its score reaches the class's minimum (or, with <see cref="InspectionOptions.Verifier"/>, it is of the verifier's class,
 /// scores at least <see cref="VerifierRule.From"/> and was verified at least <see cref="VerifierRule.Min"/>: the second
-/// look), its box is at least <see cref="InspectionOptions.MinAreaPx"/> and its centre lies in a region of interest.
+/// look; with <see cref="VerifierRule.To"/>, a looked-at detection scoring from <see cref="VerifierRule.From"/> up to it counts
+/// only so, whatever its score), its box is at least <see cref="InspectionOptions.MinAreaPx"/> and its centre lies in a region of interest.
 /// Class names are resolved to ids once, so judging allocates nothing.
 /// </summary>
 public sealed class DecisionRules
@@ -16,7 +17,8 @@ public sealed class DecisionRules
     private readonly float _minArea;
     private readonly System.Drawing.RectangleF[] _regions;
     private readonly int _verifierClass = -1;
-    private readonly float _verifierFrom = float.PositiveInfinity, _verifierMin = float.PositiveInfinity;
+    private readonly float _verifierFrom = float.PositiveInfinity, _verifierMin = float.PositiveInfinity, _verifierTo = float.PositiveInfinity;
+    private readonly bool _vetoes;
 
     /// <exception cref="ArgumentException">a class named in the options is not one of <paramref name="labels"/>.</exception>
     public DecisionRules(InspectionOptions options, IReadOnlyList<string> labels)
@@ -39,6 +41,7 @@ public sealed class DecisionRules
         {
             _verifierClass = IdOf(v.ClassName, nameof(options.Verifier));
             (_verifierFrom, _verifierMin) = (v.From, v.Min);
+            if (v.To is { } to) (_verifierTo, _vetoes) = (to, true);
             LowestScore = Math.Min(LowestScore, v.From);
         }
     }
@@ -60,21 +63,41 @@ public sealed class DecisionRules
     /// <summary>The lowest verifier probability that makes a looked-at detection count (<see cref="VerifierRule.Min"/>); +∞ without one.</summary>
     public float VerifierMin => _verifierMin;
 
+    /// <summary>
+    /// Where the second look stops deciding (<see cref="VerifierRule.To"/>): a looked-at detection of its class scoring from
+    /// <see cref="VerifierFrom"/> up to this counts only when verified at least <see cref="VerifierMin"/>. +∞ without a
+    /// <c>to</c>: the verifier then only adds detections under the class's minimum score.
+    /// </summary>
+    public float VerifierTo => _verifierTo;
+
+    /// <summary>Whether the second look can veto a detection above its class's minimum score (the band has a <c>to</c>).</summary>
+    public bool VerifierVetoes => _vetoes;
+
+    /// <summary>
+    /// Whether the second look alone decides <paramref name="d"/>: a band with a <c>to</c>, a detection of the verifier's
+    /// class scoring from <see cref="VerifierFrom"/> up to <see cref="VerifierTo"/>, and looked at (<see cref="Det.IsVerified"/>;
+    /// one that was not is judged by its score, so a missing look never lets a high-scoring defect through).
+    /// </summary>
+    public bool SecondLookDecides(in Det d) =>
+        _vetoes && d.ClassId == _verifierClass && d.Score >= _verifierFrom && d.Score < _verifierTo && d.IsVerified;
+
     /// <summary>The score a detection of class <paramref name="classId"/> must reach (NaN for a class outside the model's).</summary>
     public float MinScoreOf(int classId) => (uint)classId < (uint)_minScore.Length ? _minScore[classId] : float.NaN;
 
     /// <summary>
     /// Whether the second look passes <paramref name="d"/>: it is of the verifier's class, scores at least
-    /// <see cref="VerifierFrom"/> and was verified at least <see cref="VerifierMin"/> (a detection not looked at, NaN, never is).
+    /// <see cref="VerifierFrom"/> (under <see cref="VerifierTo"/>) and was verified at least <see cref="VerifierMin"/> (a detection
+    /// not looked at, NaN, never is).
     /// The class, area and region rules are <see cref="Counts"/>'s.
     /// </summary>
-    public bool PassesSecondLook(in Det d) => d.ClassId == _verifierClass && d.Score >= _verifierFrom && d.Verified >= _verifierMin;
+    public bool PassesSecondLook(in Det d) =>
+        d.ClassId == _verifierClass && d.Score >= _verifierFrom && d.Score < _verifierTo && d.Verified >= _verifierMin;
 
     /// <summary>Whether this one detection makes a part defective.</summary>
     public bool Counts(in Det d)
     {
         if ((uint)d.ClassId >= (uint)_reject.Length || !_reject[d.ClassId]) return false;
-        if (d.Score < _minScore[d.ClassId] && !PassesSecondLook(d)) return false;
+        if (SecondLookDecides(d) ? !PassesSecondLook(d) : d.Score < _minScore[d.ClassId] && !PassesSecondLook(d)) return false;
         if (d.Width * d.Height < _minArea) return false;
         if (_regions.Length == 0) return true;
         float cx = (d.X1 + d.X2) * 0.5f, cy = (d.Y1 + d.Y2) * 0.5f;

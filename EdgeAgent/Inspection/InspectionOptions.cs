@@ -6,15 +6,18 @@ namespace Edge.Agent.Inspection;
 /// <summary>
 /// The second look's rule (<see cref="DetectionVerifier"/>): a detection of <paramref name="ClassName"/> whose score is at
 /// least <paramref name="From"/> also counts, below its class's minimum score, when the verifier gave it at least
-/// <paramref name="Min"/> (<see cref="Detection.Verified"/>).
+/// <paramref name="Min"/> (<see cref="Detection.Verified"/>). With <paramref name="To"/> (the band's <c>to</c>), a looked-at
+/// detection scoring from <paramref name="From"/> up to <paramref name="To"/> counts only then, even above its class's
+/// minimum score (the verifier vetoes too); above <paramref name="To"/>, and for one that was not looked at, the class's
+/// minimum score decides as without a second look.
 /// </summary>
-public sealed record VerifierRule(string ClassName, float From, float Min)
+public sealed record VerifierRule(string ClassName, float From, float Min, float? To = null)
 {
     /// <summary>The rule a loaded verifier carries (its <c>class</c> and <c>band</c> metadata).</summary>
     public static VerifierRule Of(DetectionVerifier verifier)
     {
         ArgumentNullException.ThrowIfNull(verifier);
-        return new(verifier.ClassName, verifier.From, verifier.Min);
+        return new(verifier.ClassName, verifier.From, verifier.Min, verifier.Vetoes ? verifier.To : null);
     }
 }
 
@@ -163,8 +166,10 @@ public sealed record InspectionOptions
         if (RejectClasses is not null)
             Check(RejectClasses.Count > 0 && RejectClasses.All(c => !string.IsNullOrWhiteSpace(c)), nameof(RejectClasses), string.Join(",", RejectClasses), "one or more class names (null = all)");
         if (Verifier is { } v)
-            Check(!string.IsNullOrWhiteSpace(v.ClassName) && v.From is >= 0 and <= 1 && v.Min is >= 0 and <= 1, nameof(Verifier),
-                $"{{class: {v.ClassName}, from: {v.From}, min: {v.Min}}}", "a class name, from and min 0..1");
+            Check(!string.IsNullOrWhiteSpace(v.ClassName) && v.From is >= 0 and <= 1 && v.Min is >= 0 and <= 1
+                    && (v.To is null || (v.To > v.From && v.To <= 1)), nameof(Verifier),
+                $"{{class: {v.ClassName}, from: {v.From}, " + (v.To is { } to ? $"to: {to}, " : "") + $"min: {v.Min}}}",
+                "a class name, from and min 0..1, and to (when set) above from and at most 1");
         Check(MinAreaPx >= 0 && float.IsFinite(MinAreaPx), nameof(MinAreaPx), MinAreaPx, "0 or more");
         foreach (var r in Regions)
             Check(r.Width > 0 && r.Height > 0, nameof(Regions), $"[{r.Left},{r.Top},{r.Right},{r.Bottom}]", "boxes [x1,y1,x2,y2] with x2 > x1 and y2 > y1");

@@ -9,11 +9,13 @@ namespace Edge.Models.Detection;
 /// candidate box and gives the probability that it holds a defect. The crop is cut from the detector's own input tensor
 /// (the letterboxed RGB/255 CHW image it ran on), <see cref="CropSize"/> pixels square around the box's centre, with the
 /// box drawn as a fourth channel (<see cref="WriteCrop"/>). A detection of <see cref="ClassName"/> whose score is at least
-/// <see cref="From"/> is looked at; the decision rules count it when the verifier gives at least <see cref="Min"/>.
+/// <see cref="From"/> (and under <see cref="To"/>, when the band has one) is looked at; the decision rules count it when the
+/// verifier gives at least <see cref="Min"/>. With a <see cref="To"/>, a box from <see cref="From"/> up to it counts only
+/// then, even one above its class's threshold: the second look vetoes as well as confirms.
 /// <para>
 /// The model's contract: one float input <c>[1, 4, C, C]</c>, one float output with one element (a probability), and
 /// metadata <c>task</c> = <c>verify</c>, <c>class</c> (the detector class it checks, by name), <c>crop</c> = C and
-/// <c>band</c> = <c>{"from": F, "min": M}</c>; <c>letterbox_pad</c>, <c>normalize</c> and <c>channels</c>, when present,
+/// <c>band</c> = <c>{"from": F, "min": M}</c> or <c>{"from": F, "to": T, "min": M}</c> (F &lt; T); <c>letterbox_pad</c>, <c>normalize</c> and <c>channels</c>, when present,
 /// must be <c>114</c>, <c>rgb/255</c> and <c>r,g,b,box</c>. Owns its model; reuses its buffers, so <see cref="Verify"/>
 /// allocates nothing once warm. Not thread-safe: one verifier per detector.
 /// </para>
@@ -55,7 +57,7 @@ public sealed class DetectionVerifier : IDisposable
         if (!int.TryParse(cropText, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size is < 1 or > 1024)
             throw new InvalidDataException($"{name}: metadata 'crop' = {cropText}, expected the crop's side in pixels (1..1024)");
         CropSize = size;
-        (From, Min) = ReadBand(name, Required("band", "{\"from\": 0.5, \"min\": 0.5}"));
+        (From, To, Min) = ReadBand(name, Required("band", "{\"from\": 0.5, \"min\": 0.5}"));
         CheckOptional(name, meta, "letterbox_pad", Letterbox.YoloPadValue.ToString(CultureInfo.InvariantCulture));
         CheckOptional(name, meta, "normalize", "rgb/255");
         CheckOptional(name, meta, "channels", "r,g,b,box");
@@ -126,11 +128,21 @@ public sealed class DetectionVerifier : IDisposable
     /// <summary>The lowest verifier probability that makes a looked-at detection count (<c>band.min</c>).</summary>
     public float Min { get; }
 
+    /// <summary>
+    /// The detector score from which boxes are no longer looked at (<c>band.to</c>): from <see cref="From"/> up to it the
+    /// verifier decides alone, above it the class's threshold does. +∞ when the band has no <c>to</c>: then every box from
+    /// <see cref="From"/> up is looked at, and the verifier only adds boxes under the class's threshold.
+    /// </summary>
+    public float To { get; }
+
+    /// <summary>Whether the band has a <c>to</c> (<see cref="To"/> is finite): the verifier can veto boxes above the class's threshold.</summary>
+    public bool Vetoes => float.IsFinite(To);
+
     /// <summary>The crop's side in pixels (<c>crop</c> metadata).</summary>
     public int CropSize { get; }
 
     /// <summary>Whether a detection of <paramref name="classId"/> scored <paramref name="score"/> is looked at.</summary>
-    public bool Applies(int classId, float score) => classId == ClassId && score >= From;
+    public bool Applies(int classId, float score) => classId == ClassId && score >= From && score < To;
 
     /// <summary>
     /// The verifier's probability (0..1) that the box (x1, y1, x2, y2 in the detector's input pixels) holds a defect,
@@ -199,15 +211,24 @@ public sealed class DetectionVerifier : IDisposable
     /// <summary>A whole-number coordinate as an int; far-off (or NaN) boxes land well outside any crop without overflow.</summary>
     private static int Pixel(float whole) => float.IsNaN(whole) ? 0 : (int)Math.Clamp(whole, -1e8f, 1e8f);
 
-    private static (float From, float Min) ReadBand(string name, string text)
+    private static (float From, float To, float Min) ReadBand(string name, string text)
     {
         var where = MetadataJson.Where(name, "band", text);
         using var doc = MetadataJson.ParseObject(name, "band", text,
-            "an object {\"from\": detector score, \"min\": verifier probability}, e.g. {\"from\": 0.5, \"min\": 0.5}");
+            "an object {\"from\": detector score, \"min\": verifier probability} with an optional \"to\": detector score above \"from\", e.g. {\"from\": 0.5, \"to\": 0.85, \"min\": 0.5}");
         float Get(string key) => doc.RootElement.TryGetProperty(key, out var v)
             ? MetadataJson.UnitNumber(where, key, v)
             : throw new InvalidDataException($"{where}: '{key}' is missing, expected a number 0..1");
-        return (Get("from"), Get("min"));
+        float from = Get("from"), min = Get("min");
+        float to = float.PositiveInfinity;
+        if (doc.RootElement.TryGetProperty("to", out var t))
+        {
+            to = MetadataJson.UnitNumber(where, "to", t);
+            if (to <= from)
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{where}: 'to' = {to} is not above 'from' = {from}; the band's boxes score from 'from' up to 'to'"));
+        }
+        return (from, to, min);
     }
 
     private static void CheckOptional(string name, IReadOnlyDictionary<string, string> meta, string key, string expected)

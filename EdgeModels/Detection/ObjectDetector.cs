@@ -119,7 +119,8 @@ public sealed class ObjectDetector : IDisposable
 
     /// <summary>
     /// Attaches a verifier and takes ownership of it (it is disposed with the detector): from now on each kept box of the
-    /// verifier's class scoring at least its <see cref="DetectionVerifier.From"/> gets <see cref="Detection.Verified"/>.
+    /// verifier's class scoring at least its <see cref="DetectionVerifier.From"/> (and under its <see cref="DetectionVerifier.To"/>)
+    /// gets <see cref="Detection.Verified"/>.
     /// On an exception the caller keeps ownership. A box the detector's own threshold (<see cref="DetectionOptions.Confidence"/>)
     /// drops is never looked at: keep it no higher than <see cref="DetectionVerifier.From"/>.
     /// </summary>
@@ -205,7 +206,7 @@ public sealed class ObjectDetector : IDisposable
     /// <summary>
     /// Appends the objects in <paramref name="image"/> (Rgb24 or Bgr24) to <paramref name="detections"/>, best
     /// score first, boxes in image pixels clipped to the image. With a <see cref="Verifier"/>, each box of its class scoring at
-    /// least its <see cref="DetectionVerifier.From"/> is looked at on the input the detector ran on (before the box is mapped
+    /// least its <see cref="DetectionVerifier.From"/> (and under its <see cref="DetectionVerifier.To"/>) is looked at on the input the detector ran on (before the box is mapped
     /// back to the image) and carries the verifier's probability in <see cref="Detection.Verified"/>. Allocates nothing once warm.
     /// </summary>
     public DetectionTimings DetectInto(ImageBuffer image, List<Detection> detections)

@@ -4,14 +4,14 @@ usage: verifier.py mine   --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c1
        verifier.py pairs  --seed 31 --count 6000 --out runs/vf/p31.npz [--max-contrast 0.18]
        verifier.py train  --cands runs/vf/c16.npz [more.npz ...] --out runs/vf/v16 [--minutes 7] [--iters 6000] [--norm]
                           [--pair-weight 2]
-       verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt --set cache/val4mix --out S.npz [--tta]
+       verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt [more.pt] --set cache/val4mix --out S.npz [--tta]
                           [--raw saved_outputs.npy]
        verifier.py point  --scores S.npz [S2.npz] --set cache/val4mix [cache/val23mix] --min-score runs/h4/op_val4mix.json
-                          [--json point.json]
+                          [--to] [--json point.json]
        verifier.py flips  --ckpt runs/h4/best.pt --set cache/val4mix cache/val23mix --min-score runs/h4/op_val4mix.json
                           [--raw OUT1.npy OUT2.npy] [--scores S1.npz S2.npz]
        verifier.py look   --scores S.npz --set cache/val4mix 0951.jpg ...
-       verifier.py export --verifier runs/vf/v16/best.pt --point point.json --version 1.0.0 [--tta] --out FILE.onnx
+       verifier.py export --verifier runs/vf/v16/best.pt [more.pt ...] --point point.json --version 1.0.0 [--tta] --out FILE.onnx
 
 The detector scores a faint scratch on near-white brushed metal (the held-out `0122.jpg`) about as high as the
 brushing lines and edge shadows of good parts, so no scratch threshold takes one and passes the other. The line can
@@ -35,12 +35,15 @@ afford a second look at the few boxes in between:
     fewest errors on the validation set (missed defective + flagged good images), ties to the fewest labelled defects
     missed as if each were alone on its part, then to the widest gap between V and the best box on a good image,
     then the lower LO; V then moves to the middle between that good box and the weakest box on a defective image it
-    confirms, the decisions unchanged. Never run it on the held-out set;
+    confirms, the decisions unchanged. With --to it also chooses HI (none, or 0.75-0.95 in steps of 0.05; ties to
+    the lower): a scratch box from LO up to HI then counts only when the classifier gives at least V, even above the
+    scratch threshold, and one from HI up always counts, so the second look vetoes as well as confirms (verifier
+    1.2.0). Never run it on the held-out set;
   - `flips` measures another second look, not shipped: the detector itself on the image's three flips, its four
     views' scores averaged, beside the verifier (model card, "Tried after 1.1.0");
   - `export` writes the ONNX file the runtime loads beside the detector (EdgeModels DetectionVerifier): input
     `crop` [1, 4, 64, 64], output `verified` [1, 1], metadata `task` = verify, `class`, `crop`, `band` =
-    {"from": LO, "min": V}.
+    {"from": LO, "min": V}, or {"from": LO, "to": HI, "min": V} when `point --to` chose an upper end.
 """
 import argparse
 import itertools
@@ -288,14 +291,14 @@ def cmd_score(a):
     torch.set_num_threads(a.threads)
     ims, gts = load_heldout(a.set)
     outs = list(np.load(a.raw)) if a.raw else predict(load_checkpoint(a.ckpt).eval(), ims)
-    net = load_verifier(a.verifier)
+    nets = [load_verifier(v) for v in a.verifier]
     nc = len(synth.NAMES)
     mx = best_class_maxima(outs, nc)
     omax = object_maxima(outs, gts, nc)
     rows, pairs, k0 = [], [], 0
     for i, (im, o) in enumerate(zip(ims, outs)):
         b, s = candidates(o, lo=a.lo)
-        v = verify(net, im, b, a.tta)
+        v = np.mean([verify(net, im, b, a.tta) for net in nets], 0) if len(b) else np.zeros(0, np.float32)
         g = np.array([bb for _, bb in gts[i]], np.float64).reshape(-1, 4)
         for bb, ss, vv in zip(b, s, v):
             hit = overlap(bb, g) >= 0.3 if len(g) else np.zeros(0, bool)
@@ -308,17 +311,34 @@ def cmd_score(a):
     print(f"wrote {a.out}: {len(rows)} candidates on {len(ims)} images, {k0} labelled defects")
 
 
-def decide(mx, rows, thr, lo, v):
-    """-> (per image defective, per row counted): the detector's thresholds, or a scratch box >= lo verified >= v."""
-    flag = (mx > thr).any(1)
-    hit = (rows[:, 1] >= lo) & (rows[:, 2] >= v)
+def decide(mx, rows, thr, lo, v, hi=None):
+    """-> (per image defective, per row counted): the detector's thresholds, or a scratch box >= lo verified >= v.
+    With hi (the band's `to`), a scratch box from lo up to hi counts only when verified >= v, whatever the scratch
+    threshold, and one from hi up always counts: the second look can veto as well as confirm (the runtime's
+    DecisionRules, the metadata's band.to)."""
+    if hi is None:
+        flag = (mx > thr).any(1)
+        hit = (rows[:, 1] >= lo) & (rows[:, 2] >= v)
+    else:
+        other = np.ones(len(thr), bool)
+        other[SCRATCH] = False
+        flag = (mx[:, other] > thr[other]).any(1)
+        s = rows[:, 1]
+        hit = (s >= hi) | ((s >= lo) & (s < hi) & (rows[:, 2] >= v))
     out = flag.copy()
     out[rows[hit, 0].astype(int)] = True
     return out, hit
 
 
-def objects_found(omax, pairs, hit, thr):
-    found = (omax > thr).any(1)
+def objects_found(omax, pairs, hit, thr, veto=False):
+    """Which labelled defects the decision finds as if each were alone: any class's box above its threshold (with
+    veto, the scratch class's boxes only through `hit`, the rows that count), or a counted row on it."""
+    if veto:
+        other = np.ones(len(thr), bool)
+        other[SCRATCH] = False
+        found = (omax[:, other] > thr[other]).any(1)
+    else:
+        found = (omax > thr).any(1)
     if len(pairs):
         found[pairs[hit[pairs[:, 0]], 1]] = True
     return found
@@ -350,32 +370,56 @@ def cmd_point(a):
     ms = ms.get("min_score", ms)
     thr = np.array([ms[n] for n in synth.NAMES], np.float32)
     img = rows[:, 0].astype(int)
-    alone = (mx > thr).any(1)  # what the detector's thresholds decide by themselves
-    # The verifier decides only boxes under the scratch threshold on images the detector passes.
-    open_rows = ~alone[img] & (rows[:, 1] < thr[SCRATCH])
-    good_rows = ~defective[img] & open_rows
+    s_det = rows[:, 1]
+    other = np.ones(len(thr), bool)
+    other[SCRATCH] = False
+
+    def decided(hi):
+        """The images decided without the verifier: a class above its threshold (without `hi`), or another class
+        above its threshold or a scratch box from `hi` up (with it)."""
+        if hi is None:
+            return (mx > thr).any(1)
+        alone = (mx[:, other] > thr[other]).any(1)
+        alone[img[s_det >= hi]] = True
+        return alone
+
+    def open_rows(hi):
+        """The rows the verifier decides: boxes under `hi` (the scratch threshold without one) on undecided images."""
+        return ~decided(hi)[img] & (s_det < (thr[SCRATCH] if hi is None else hi))
+
+    # Without --to the band only confirms boxes under the scratch threshold; with it, `to` is chosen as well
+    # (None: as without it), and boxes from LO up to `to` count only when verified.
+    his = [None] + ([round(float(h), 3) for h in np.arange(0.75, 0.951, 0.05)] if a.to else [])
     best = None
-    for lo in np.round(np.arange(0.05, float(thr[SCRATCH]) - 1e-6, 0.05), 3):
-        band_good = good_rows & (rows[:, 1] >= lo)
-        for v in np.round(np.arange(0.01, 0.996, 0.01), 3):
-            dec, hit = decide(mx, rows, thr, lo, v)
-            miss, flag = int((defective & ~dec).sum()), int((~defective & dec).sum())
-            lost = int((~objects_found(omax, pairs, hit, thr)).sum())
-            mg = float(v - rows[band_good, 2].max()) if band_good.any() else 1.0
-            key = (miss + flag, lost, -mg, lo)
-            if best is None or key < best[0]:
-                best = (key, lo, v)
-    _, lo, v = best
+    for hi in his:
+        top = float(thr[SCRATCH]) if hi is None else hi
+        o_rows = open_rows(hi)
+        good_rows = ~defective[img] & o_rows
+        for lo in np.round(np.arange(0.05, top - 1e-6, 0.05), 3):
+            band_good = good_rows & (s_det >= lo)
+            for v in np.round(np.arange(0.01, 0.996, 0.01), 3):
+                dec, hit = decide(mx, rows, thr, lo, v, hi)
+                miss, flag = int((defective & ~dec).sum()), int((~defective & dec).sum())
+                lost = int((~objects_found(omax, pairs, hit, thr, hi is not None)).sum())
+                mg = float(v - rows[band_good, 2].max()) if band_good.any() else 1.0
+                key = (miss + flag, lost, -mg, lo, -1.0 if hi is None else hi)
+                if best is None or key < best[0]:
+                    best = (key, lo, v, hi)
+    _, lo, v, hi = best
+    veto = hi is not None
+    top = float(thr[SCRATCH]) if hi is None else hi
+    o_rows = open_rows(hi)
     # Move V to the middle between the best good box and the weakest box it is needed for, the decisions unchanged.
-    dec, hit = decide(mx, rows, thr, lo, v)
-    band_good = good_rows & (rows[:, 1] >= lo)
+    dec, hit = decide(mx, rows, thr, lo, v, hi)
+    band_good = ~defective[img] & o_rows & (s_det >= lo)
     gmax = float(rows[band_good, 2].max()) if band_good.any() else 0.0
-    # What the second look adds: defective images the detector passes and defects it misses judged alone. Each is found
+    # What the second look adds: defective images nothing else decides and defects missed judged alone. Each is found
     # by its best verified box in the band; the weakest of those is the lowest V that keeps them all.
-    found_alone = objects_found(omax, pairs, np.zeros(len(rows), bool), thr)
-    band = (rows[:, 1] >= lo) & open_rows
-    need = [rows[band & (img == i), 2].max() for i in np.nonzero(defective & ~alone)[0] if (band & (img == i)).any()]
-    in_band = (rows[:, 1] >= lo) & (rows[:, 1] < thr[SCRATCH])
+    found_alone = objects_found(omax, pairs, (s_det >= top) if veto else np.zeros(len(rows), bool), thr, veto)
+    band = (s_det >= lo) & o_rows
+    undecided = ~decided(hi)
+    need = [rows[band & (img == i), 2].max() for i in np.nonzero(defective & undecided)[0] if (band & (img == i)).any()]
+    in_band = (s_det >= lo) & (s_det < top)
     for j in np.nonzero(~found_alone)[0]:
         r = pairs[pairs[:, 1] == j, 0]
         r = r[in_band[r]]
@@ -384,27 +428,34 @@ def cmd_point(a):
     need = [x for x in need if x >= v]  # the ones it finds at the grid's V
     nmin = float(min(need)) if need else 1.0
     v_mid = round((gmax + nmin) / 2, 4) if nmin > gmax else v
-    d2, h2 = decide(mx, rows, thr, lo, v_mid)
-    if (d2 == dec).all() and (objects_found(omax, pairs, h2, thr) == objects_found(omax, pairs, hit, thr)).all():
+    d2, h2 = decide(mx, rows, thr, lo, v_mid, hi)
+    if (d2 == dec).all() and (objects_found(omax, pairs, h2, thr, veto) == objects_found(omax, pairs, hit, thr, veto)).all():
         v, dec, hit = v_mid, d2, h2
     miss, flag = int((defective & ~dec).sum()), int((~defective & dec).sum())
-    found = objects_found(omax, pairs, hit, thr)
+    found = objects_found(omax, pairs, hit, thr, veto)
     base, bhit = decide(mx, rows, thr, 2.0, 2.0)
     bfound = objects_found(omax, pairs, bhit, thr)
     print(f"{' + '.join(a.set)}: detector alone {json.dumps(ms)}: missed {int((defective & ~base).sum())}, flagged "
           f"{int((~defective & base).sum())}; defects missed as if alone {int((~bfound).sum())} of {len(bfound)}")
-    print(f"with the second look from {lo} at {v}: missed {miss}, flagged {flag}; defects missed as if alone "
-          f"{int((~found).sum())}; highest good box verified {gmax:.3f}, lowest needed {nmin:.3f}")
+    print(f"with the second look from {lo}" + (f" to {hi}" if veto else "") + f" at {v}: missed {miss}, flagged {flag}; "
+          f"defects missed as if alone {int((~found).sum())}; highest good box verified {gmax:.3f}, lowest needed {nmin:.3f}")
     print("  missed:", [f for f, d_, x in zip(files, defective, dec) if d_ and not x])
     print("  flagged:", [f for f, d_, x in zip(files, defective, dec) if not d_ and x])
-    print("  newly found defects:", int((found & ~bfound).sum()),
-          "rows:", [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3)) for r in rows[hit & (rows[:, 1] < thr[SCRATCH])]][:20])
-    top = np.argsort(-rows[band_good, 2])[:8]
+    print("  newly found defects:", int((found & ~bfound).sum()), "defects lost:", int((bfound & ~found).sum()),
+          "rows:", [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3)) for r in rows[hit & (s_det < top)]][:20])
+    if veto:
+        vetoed = (s_det >= thr[SCRATCH]) & (s_det < hi) & ~hit
+        print("  vetoed boxes (scratch threshold up to `to`, verified under V):",
+              [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3), bool(r[3])) for r in rows[vetoed]][:30])
+    srt = np.argsort(-rows[band_good, 2])[:8]
     print("  highest verified boxes on good images:",
-          [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3)) for r in rows[band_good][top]])
+          [(files[int(r[0])], round(float(r[1]), 3), round(float(r[2]), 3)) for r in rows[band_good][srt]])
     if a.json:
-        json.dump({"lo": lo, "v": v, "missed": miss, "flagged": flag, "objects_missed": int((~found).sum()),
-                   "good_max": gmax, "needed_min": nmin}, open(a.json, "w"))
+        out = {"lo": lo, "v": v, "missed": miss, "flagged": flag, "objects_missed": int((~found).sum()),
+               "good_max": gmax, "needed_min": nmin}
+        if veto:
+            out["hi"] = hi
+        json.dump(out, open(a.json, "w"))
 
 
 def _flip_scores(o, boxes, size, fx, fy):
@@ -518,13 +569,26 @@ class Dihedral8(nn.Module):
         return self.net(b).mean(0, keepdim=True)
 
 
+class MeanOf(nn.Module):
+    """Several verifiers' probabilities averaged, in one graph."""
+
+    def __init__(self, nets):
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+
+    def forward(self, x):
+        return torch.stack([n(x) for n in self.nets], 0).mean(0)
+
+
 def cmd_export(a):
     import onnx
     from export_onnx import set_metadata
-    net = load_verifier(a.verifier) if a.verifier else VerifierNet().eval()
-    net.export = True
+    nets = [load_verifier(v) for v in a.verifier] if a.verifier else [VerifierNet().eval()]
+    for n in nets:
+        n.export = True
     if a.tta:
-        net = Dihedral8(net).eval()
+        nets = [Dihedral8(n).eval() for n in nets]
+    net = nets[0] if len(nets) == 1 else MeanOf(nets).eval()
     x = torch.zeros(1, 4, CROP, CROP)
     torch.onnx.export(net, x, a.out, opset_version=13, input_names=["crop"], output_names=["verified"])
     m = onnx.load(a.out)
@@ -535,7 +599,9 @@ def cmd_export(a):
         "author": "Edge project", "license": "Apache-2.0", "version": a.version, "task": "verify", "batch": "1",
         "class": synth.NAMES[SCRATCH], "crop": str(CROP), "letterbox_pad": str(PAD), "normalize": "rgb/255",
         "channels": "r,g,b,box", "flips": "8" if a.tta else "1",
-        "band": json.dumps({"from": round(float(band["lo"]), 4), "min": round(float(band["v"]), 4)}),
+        "band": json.dumps({"from": round(float(band["lo"]), 4),
+                            **({"to": round(float(band["hi"]), 4)} if band.get("hi") is not None else {}),
+                            "min": round(float(band["v"]), 4)}),
     })
     onnx.checker.check_model(m)
     onnx.save(m, a.out)
@@ -570,7 +636,8 @@ def main():
     s = sub.add_parser("score")
     s.add_argument("--ckpt", default="")
     s.add_argument("--raw", default="", help="the detector's saved raw outputs for the set (.npy), instead of --ckpt")
-    s.add_argument("--verifier", required=True)
+    s.add_argument("--verifier", nargs="+", required=True, help="checkpoint(s); several: their probabilities averaged, "
+                   "as `export` with several")
     s.add_argument("--set", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--lo", type=float, default=0.05)
@@ -582,6 +649,8 @@ def main():
     p.add_argument("--min-score", required=True,
                    help="the detector's per-class thresholds: JSON, or operating_point.py's --json file")
     p.add_argument("--json", default="")
+    p.add_argument("--to", action="store_true", help="choose the band's upper end too (0.75-0.95 in steps of 0.05, or "
+                   "none): scratch boxes from LO up to it count only when verified, so the second look can veto")
     lk = sub.add_parser("look")
     lk.add_argument("--scores", required=True)
     lk.add_argument("--set", required=True)
@@ -608,7 +677,8 @@ def main():
     fl.add_argument("--out", default="")
     fl.add_argument("--threads", type=int, default=1)
     e = sub.add_parser("export")
-    e.add_argument("--verifier", default="", help="checkpoint (verifier.py train); without it an untrained network")
+    e.add_argument("--verifier", nargs="*", default=[], help="checkpoint(s) (verifier.py train); several: their "
+                   "probabilities averaged in one graph; none: an untrained network")
     e.add_argument("--point", default="", help="verifier.py point --json output: the band written to the metadata")
     e.add_argument("--version", default="0.0.0")
     e.add_argument("--tta", action="store_true", help="average over the crop's eight flips and turns inside the graph")

@@ -186,6 +186,43 @@ public sealed class DecisionRulesTests
     }
 
     [Fact]
+    public void A_band_with_a_to_lets_the_second_look_veto_as_well_as_confirm_between_from_and_to()
+    {
+        var o = new InspectionOptions
+        {
+            MinScoreByClass = new Dictionary<string, float> { ["scratch"] = 0.7f },
+            Verifier = new VerifierRule("scratch", 0.45f, 0.3f, To: 0.85f),
+        };
+        var rules = new DecisionRules(o, Labels);
+        static Det D(float score, float verified) => new(0, "scratch", score, 10, 10, 40, 40, verified);
+
+        Assert.False(rules.Counts(D(0.8f, 0.29f)));    // above the class's 0.7, under `to`: vetoed
+        Assert.True(rules.Counts(D(0.8f, 0.3f)));      // confirmed
+        Assert.True(rules.Counts(D(0.5f, 0.9f)));      // under 0.7, confirmed as before
+        Assert.False(rules.Counts(D(0.6f, 0.1f)));
+        Assert.True(rules.Counts(D(0.85f, 0.01f)));    // from `to` up the score decides
+        Assert.False(rules.Counts(D(0.44f, 0.99f)));   // under `from` too
+        Assert.True(rules.Counts(D(0.8f, float.NaN))); // not looked at: judged by its score, never let through unseen
+        Assert.False(rules.Counts(D(0.6f, float.NaN)));
+        Assert.True(rules.SecondLookDecides(D(0.8f, 0.1f)));
+        Assert.False(rules.SecondLookDecides(D(0.8f, float.NaN)));
+        Assert.False(rules.SecondLookDecides(D(0.9f, 0.1f)));
+        Assert.False(rules.SecondLookDecides(new Det(1, "dent", 0.8f, 10, 10, 40, 40, 0.1f)));
+        Assert.Equal((true, 0.85f), (rules.VerifierVetoes, rules.VerifierTo));
+
+        // Without a `to` the same box above the threshold counts whatever the second look said.
+        var confirmOnly = new DecisionRules(o with { Verifier = new VerifierRule("scratch", 0.45f, 0.3f) }, Labels);
+        Assert.True(confirmOnly.Counts(D(0.8f, 0.01f)));
+        Assert.Equal((false, float.PositiveInfinity), (confirmOnly.VerifierVetoes, confirmOnly.VerifierTo));
+
+        foreach (var bad in new[] { 0.45f, 0.3f, 1.2f })
+        {
+            var e = Assert.Throws<ArgumentException>(() => new DecisionRules(o with { Verifier = new VerifierRule("scratch", 0.45f, 0.3f, bad) }, Labels));
+            Assert.Contains("to (when set) above from and at most 1", e.Message);
+        }
+    }
+
+    [Fact]
     public void A_detection_the_second_look_did_not_see_is_judged_by_its_score_alone()
     {
         var o = new InspectionOptions { MinScoreByClass = new Dictionary<string, float> { ["scratch"] = 0.7f } };

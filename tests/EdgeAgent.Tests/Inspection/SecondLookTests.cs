@@ -186,6 +186,36 @@ public sealed class SecondLookTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_sim_lets_a_band_with_a_to_veto_a_box_above_the_threshold_and_keeps_the_ones_above_it()
+    {
+        // The detector's scratch scores 0.8, above its recommended 0.7: without a second look every part is rejected.
+        var model = Detector("high.onnx", score: 0.8f);
+        var heldout = CraftedParts.WriteHeldout(_dir);
+        var veto = Verifier("veto.onnx", 0.1f, band: "{\"from\": 0.5, \"to\": 0.85, \"min\": 0.3}");
+
+        var (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1", "--verifier", veto);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("second look: veto.onnx on scratch scoring 0.5 to 0.85, counts only when verified ≥ 0.3", output);
+        Assert.Contains("judged defective 0, rejected 0", output);
+        Assert.Contains("(scratch 0.80 < 0.85, verified 0.10 < 0.3)", output);
+
+        // The same verifier saying yes confirms it.
+        var yes = Verifier("yes.onnx", 0.9f, band: "{\"from\": 0.5, \"to\": 0.85, \"min\": 0.3}");
+        (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1", "--verifier", yes);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("judged defective 12, rejected 12", output);
+        Assert.Contains("(scratch 0.80 verified 0.90 ≥ 0.3)", output);
+
+        // From `to` up the box is not looked at and counts by its score: a band ending at 0.75 cannot veto the 0.8.
+        var below = Verifier("below.onnx", 0.1f, band: "{\"from\": 0.5, \"to\": 0.75, \"min\": 0.3}");
+        (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1", "--verifier", below);
+        Assert.True(code == 0, output + err);
+        Assert.Contains("judged defective 12, rejected 12", output);
+        Assert.Contains("(scratch 0.80 ≥ 0.7)", output);
+        Assert.DoesNotContain("verified", output.Split("second look:")[1].Split('\n', 2)[1]);
+    }
+
+    [Fact]
     public void Detect_json_carries_the_verified_probability_of_the_boxes_looked_at()
     {
         var model = Detector("part.onnx");
@@ -227,7 +257,7 @@ public sealed class SecondLookTests : IDisposable
     /// <summary>
     /// The shipped files, judged as the photo-eye line judges (each file's recommended scores, the verifier beside it). The
     /// verifier looks at held-out boxes and rejects no good part; the faint scratch of 0122.jpg stays missed with and without
-    /// it (verifier 1.1.0 puts it under its band's min: docs/inspection.md, "Second look").
+    /// it (verifier 1.2.0 puts it under its band's min: docs/inspection.md, "Second look").
     /// </summary>
     [Theory]
     [InlineData("defect.onnx")]

@@ -147,6 +147,21 @@ public sealed class DetectionVerifierTests : IDisposable
         Assert.False(v.Applies(1, 0.49f));
         Assert.False(v.Applies(0, 0.9f));
         Assert.Equal(0.7f, v.Verify(DistinctInput(), 100, 80, 10, 10, 20, 20));
+        Assert.True(v.Applies(1, 0.99f)); // without a `to`, every box from `from` up
+        Assert.False(v.Vetoes);
+        Assert.Equal(float.PositiveInfinity, v.To);
+    }
+
+    [Fact]
+    public void A_band_with_a_to_looks_only_at_the_boxes_from_from_up_to_it()
+    {
+        using var v = DetectionVerifier.Load(Verifier("to.onnx", meta => meta["band"] = "{\"from\": 0.45, \"to\": 0.85, \"min\": 0.22}"), ["dent", "scratch"]);
+
+        Assert.Equal((0.45f, 0.85f, 0.22f, true), (v.From, v.To, v.Min, v.Vetoes));
+        Assert.True(v.Applies(1, 0.45f));
+        Assert.True(v.Applies(1, 0.849f));
+        Assert.False(v.Applies(1, 0.85f));
+        Assert.False(v.Applies(1, 0.44f));
     }
 
     [Theory]
@@ -162,6 +177,9 @@ public sealed class DetectionVerifierTests : IDisposable
     [InlineData("band", "{\"from\": 0.5}", "'min' is missing, expected a number 0..1")]
     [InlineData("band", "{\"from\": 1.5, \"min\": 0.5}", "from = 1.5, expected a number 0..1")]
     [InlineData("band", "{\"from\": 0.5, \"min\": \"high\"}", "min = \"high\", expected a number 0..1")]
+    [InlineData("band", "{\"from\": 0.5, \"to\": 0.5, \"min\": 0.5}", "'to' = 0.5 is not above 'from' = 0.5")]
+    [InlineData("band", "{\"from\": 0.5, \"to\": 1.5, \"min\": 0.5}", "to = 1.5, expected a number 0..1")]
+    [InlineData("band", "{\"from\": 0.5, \"to\": \"top\", \"min\": 0.5}", "to = \"top\", expected a number 0..1")]
     [InlineData("letterbox_pad", "0", "metadata 'letterbox_pad' = 0, the runtime builds crops with letterbox_pad = 114")]
     [InlineData("normalize", "imagenet", "metadata 'normalize' = imagenet")]
     [InlineData("channels", "b,g,r,box", "metadata 'channels' = b,g,r,box")]
@@ -306,7 +324,7 @@ public sealed class DetectionVerifierTests : IDisposable
         var models = DefectModels();
         using var detector = ObjectDetector.Load(Path.Combine(models, "defect.onnx"));
         var verifier = detector.AttachVerifier(DetectionVerifier.PathBeside(Path.Combine(models, "defect.onnx")));
-        // 0122.jpg: a faint scratch the detector scores between the band's start and the scratch threshold.
+        // 0122.jpg: a faint scratch the detector scores inside the band (0.64: from 0.6 up to 0.85).
         using var image = ImageCodec.Load(Path.Combine(models, "heldout", "0122.jpg"), PixelFormat.Rgb24);
         Assert.Equal((320, 320), (image.Width, image.Height));
 
@@ -317,7 +335,7 @@ public sealed class DetectionVerifierTests : IDisposable
         var looked = first.Where(d => d.IsVerified).ToList();
         Assert.NotEmpty(looked);
         foreach (var d in first)
-            Assert.Equal(d.Label == verifier.ClassName && d.Score >= verifier.From, d.IsVerified);
+            Assert.Equal(d.Label == verifier.ClassName && d.Score >= verifier.From && d.Score < verifier.To, d.IsVerified);
         // For a 320×320 image the detector's input is the image: the probability is the verifier's on the image's own
         // pixels / 255, cropped as the training code crops (the detector scales by the reciprocal of 255: a last-bit difference).
         var chw = new float[3 * 320 * 320];
