@@ -3,13 +3,13 @@
 usage: verifier.py mine   --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c16.npz [--lo 0.05] [--limit N]
        verifier.py pairs  --seed 31 --count 6000 --out runs/vf/p31.npz [--max-contrast 0.18]
        verifier.py train  --cands runs/vf/c16.npz [more.npz ...] --out runs/vf/v16 [--minutes 7] [--iters 6000] [--norm]
-                          [--pair-weight 2]
+                          [--pair-weight 2] [--stem]
        verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt [more.pt] --set cache/val4mix --out S.npz [--tta]
                           [--raw saved_outputs.npy]
        verifier.py point  --scores S.npz [S2.npz] --set cache/val4mix [cache/val23mix] --min-score runs/h4/op_val4mix.json
                           [--to] [--json point.json]
        verifier.py flips  --ckpt runs/h4/best.pt --set cache/val4mix cache/val23mix --min-score runs/h4/op_val4mix.json
-                          [--raw OUT1.npy OUT2.npy] [--scores S1.npz S2.npz]
+                          [--raw OUT1.npy OUT2.npy] [--scores S1.npz S2.npz] [--lo 0.3] [--hi 0.95]
        verifier.py look   --scores S.npz --set cache/val4mix 0951.jpg ...
        verifier.py export --verifier runs/vf/v16/best.pt [more.pt ...] --point point.json --version 1.0.0 [--tta] --out FILE.onnx
 
@@ -24,7 +24,8 @@ afford a second look at the few boxes in between:
   - `pairs` renders twins (synth.render classes/clean): a part with one faint scratch (contrast at most
     --max-contrast) and the same part, surface, lighting and noise without it, both cut at the scratch's box (its
     sides moved by up to --jitter pixels): a defect crop and a good crop that differ only by the scratch;
-  - `train` fits VerifierNet (8 Conv-BN-SiLU layers, 16-64 channels, mean and max pooled; 0.12 M parameters) to those
+  - `train` fits VerifierNet (8 Conv-BN-SiLU layers, 16-64 channels, mean and max pooled; 0.12 M parameters; --stem
+    puts one more at the crop's full resolution before the first stride, as verifier 1.3.0 has) to those
     crops with binary cross-entropy, boxes scoring 0.1-0.9 drawn --band-weight times as often, random flips, turns,
     shifts of up to 4 pixels and exposure (twins, given as --cands too, drawn --pair-weight times as often as a mined
     box outside the band); a tenth of the images is held back for the progress lines;
@@ -40,7 +41,8 @@ afford a second look at the few boxes in between:
     scratch threshold, and one from HI up always counts, so the second look vetoes as well as confirms (verifier
     1.2.0). Never run it on the held-out set;
   - `flips` measures another second look, not shipped: the detector itself on the image's three flips, its four
-    views' scores averaged, beside the verifier (model card, "Tried after 1.1.0");
+    views' scores averaged, beside the verifier (model card, "Tried after 1.1.0"; --hi takes the boxes above the
+    scratch threshold too, as a band with `to` needs: "The detector's own flips under the veto");
   - `export` writes the ONNX file the runtime loads beside the detector (EdgeModels DetectionVerifier): input
     `crop` [1, 4, 64, 64], output `verified` [1, 1], metadata `task` = verify, `class`, `crop`, `band` =
     {"from": LO, "min": V}, or {"from": LO, "to": HI, "min": V} when `point --to` chose an upper end.
@@ -103,10 +105,13 @@ class VerifierNet(nn.Module):
     colour channels standardised by their own mean and spread, so a scratch a few grey levels from a near-white
     surface is as loud as one on dark metal."""
 
-    def __init__(self, w=(16, 32, 48, 64), norm=False):
+    def __init__(self, w=(16, 32, 48, 64), norm=False, stem=False):
         super().__init__()
         self.norm = norm
         layers, c = [], 7 if norm else 4
+        if stem:  # one layer at the crop's full resolution before the first stride, for lines a pixel wide
+            layers += [nn.Conv2d(c, w[0], 3, 1, 1), nn.BatchNorm2d(w[0]), nn.SiLU()]
+            c = w[0]
         for k in w:
             layers += [nn.Conv2d(c, k, 3, 2, 1), nn.BatchNorm2d(k), nn.SiLU(),
                        nn.Conv2d(k, k, 3, 1, 1), nn.BatchNorm2d(k), nn.SiLU()]
@@ -231,7 +236,7 @@ def cmd_train(a):
     w = np.where((det[tr] >= 0.1) & (det[tr] < 0.9), a.band_weight, 1.0)
     w = np.where(det[tr] < 0, a.pair_weight, w)  # twins (verifier.py pairs)
     p = w / w.sum()
-    net = VerifierNet(w=tuple(int(k) for k in a.width.split(",")), norm=a.norm)
+    net = VerifierNet(w=tuple(int(k) for k in a.width.split(",")), norm=a.norm, stem=a.stem)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     os.makedirs(a.out, exist_ok=True)
     t0, it, m = time.time(), 0, 8
@@ -268,7 +273,7 @@ def cmd_train(a):
 def load_verifier(path):
     ck = torch.load(path)
     width = tuple(int(k) for k in ck["args"].get("width", "16,32,48,64").split(","))
-    net = VerifierNet(w=width, norm=ck["args"].get("norm", False))
+    net = VerifierNet(w=width, norm=ck["args"].get("norm", False), stem=ck["args"].get("stem", False))
     net.load_state_dict(ck["state"])
     net.export = True
     return net.eval()
@@ -499,7 +504,7 @@ def cmd_flips(a):
         size = ims.shape[1]
         for i, o in enumerate(outs):
             b, s = candidates(o, lo=a.lo)
-            sel = s < thr[SCRATCH]
+            sel = s < (thr[SCRATCH] if a.hi is None else a.hi)
             if not sel.any():
                 continue
             b, s = b[sel], s[sel]
@@ -632,6 +637,8 @@ def main():
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--width", default="16,32,48,64", help="channels at each of the four strides")
     t.add_argument("--norm", action="store_true", help="also feed the crop standardised by its own mean and spread")
+    t.add_argument("--stem", action="store_true", help="one more layer at the crop's full resolution, before the first "
+                   "stride (thin lines are a pixel or two wide)")
     t.add_argument("--threads", type=int, default=1)
     s = sub.add_parser("score")
     s.add_argument("--ckpt", default="")
@@ -674,6 +681,8 @@ def main():
     fl.add_argument("--scores", nargs="*", default=[], help="the verifier's `score` outputs, one per --set")
     fl.add_argument("--min-score", required=True, help="the detector's per-class thresholds (as for `point`)")
     fl.add_argument("--lo", type=float, default=0.3)
+    fl.add_argument("--hi", type=float, default=None, help="look at boxes under this score (default: the scratch "
+                    "threshold; a band with `to` needs the boxes above the threshold too)")
     fl.add_argument("--out", default="")
     fl.add_argument("--threads", type=int, default=1)
     e = sub.add_parser("export")

@@ -257,7 +257,7 @@ public sealed class SecondLookTests : IDisposable
     /// <summary>
     /// The shipped files, judged as the photo-eye line judges (each file's recommended scores, the verifier beside it). The
     /// verifier looks at held-out boxes and rejects no good part; the faint scratch of 0122.jpg stays missed with and without
-    /// it (verifier 1.2.0 puts it under its band's min: docs/inspection.md, "Second look").
+    /// it (verifier 1.3.0 puts it under its band's min: docs/inspection.md, "Second look").
     /// </summary>
     [Theory]
     [InlineData("defect.onnx")]
