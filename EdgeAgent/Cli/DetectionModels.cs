@@ -102,8 +102,11 @@ internal static class DetectionModels
     /// or above the lowest score any class needs, the verifier's <c>band.from</c> included. Returns the detector and those options.
     /// </summary>
     /// <param name="verifierKey">The config key or flag <paramref name="verifier"/> came from, for messages.</param>
+    /// <param name="band">The line's own band for the verifier, replacing the file's (<see cref="DetectionVerifier.SetBand"/>); null = the file's.</param>
+    /// <param name="bandKey">The config key or flag <paramref name="band"/> came from, for messages.</param>
+    /// <exception cref="ArgumentException"><paramref name="band"/> given without a verifier, or out of range; the message names <paramref name="bandKey"/>.</exception>
     public static (ObjectDetector Detector, InspectionOptions Options) LoadForRules(string path, InspectionOptions configured, int threads, ILogger? logger,
-        string? verifier = null, string verifierKey = "--verifier")
+        string? verifier = null, string verifierKey = "--verifier", VerifierBand? band = null, string bandKey = "--verifier-band")
     {
         var session = OnnxSessionConfig.Default with { IntraOpThreads = threads };
         var model = OnnxModel.Load(path, session, logger);
@@ -113,6 +116,7 @@ internal static class DetectionModels
         {
             var options = configured.WithModelMinScores(ObjectDetector.ReadRecommendedMinScores(model));
             second = LoadVerifier(path, ObjectDetector.ReadLabels(model).Names, verifier, verifierKey, session, logger);
+            ApplyBand(second, band, bandKey, verifierKey);
             options = options with { Verifier = second is null ? null : VerifierRule.Of(second) };
             detector = new ObjectDetector(model, new DetectionOptions
             {
@@ -134,6 +138,16 @@ internal static class DetectionModels
             else model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Sets a line's own band on <paramref name="verifier"/>; a band with no verifier to apply it to is an error naming both keys.</summary>
+    /// <exception cref="ArgumentException">see <see cref="LoadForRules"/>.</exception>
+    public static void ApplyBand(DetectionVerifier? verifier, VerifierBand? band, string bandKey, string verifierKey)
+    {
+        if (band is not { } b) return;
+        if (verifier is null)
+            throw new ArgumentException($"{bandKey} = {b}: there is no verifier to apply it to ({verifierKey} is \"{NoVerifier}\", or the model has none beside it)");
+        verifier.SetBand(b, bandKey);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ namespace Edge.Agent.Cli;
 internal static class InspectCommand
 {
     public const string Usage = """
-        usage: edge inspect --sim [--continuous] [--parts N] [--model defect|PATH] [--int8] [--verifier PATH|none] [--speed M/S] [--late-policy reject|pass] [--seed S]
+        usage: edge inspect --sim [--continuous] [--parts N] [--model defect|PATH] [--int8] [--verifier PATH|none] [--verifier-band FROM[:TO]:MIN] [--speed M/S] [--late-policy reject|pass] [--seed S]
 
         Runs the inspection line on a synthetic conveyor against the GPIO simulator. Each part is a held-out image
         (defective when its labels hold a defect box); the photo-eye fires as it passes, the part is captured and
@@ -30,6 +30,8 @@ internal static class InspectCommand
           --int8                the model's INT8 file (models/NAME/NAME-int8.onnx)
           --verifier PATH|none  the second look at uncertain boxes (a verifier .onnx, docs/inspection.md), or none
                                 (default: NAME-verifier.onnx beside the model, when there is one; FP32 for both files)
+          --verifier-band B     the verifier's band instead of the file's: FROM:MIN (it confirms boxes from FROM up)
+                                or FROM:TO:MIN (it alone decides boxes from FROM up to TO, so it can veto), e.g. 0.45:0.32
           --heldout DIR         the part images with labels.json (default: heldout/ beside the model)
           --speed M/S           belt speed (default 0.5); parts every 0.25 m ± 30 %, actuator 0.25 m downstream
           --late-policy P       reject (default) or pass: what a decision that misses its deadline does
@@ -41,7 +43,7 @@ internal static class InspectCommand
           --quiet               do not list every rejected part
         """;
 
-    private static readonly string[] Valued = ["parts", "model", "heldout", "speed", "late-policy", "min-score", "seed", "snapshots", "threads", "verifier"];
+    private static readonly string[] Valued = ["parts", "model", "heldout", "speed", "late-policy", "min-score", "seed", "snapshots", "threads", "verifier", "verifier-band"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -66,6 +68,9 @@ internal static class InspectCommand
         bool quiet = cl.Flag("quiet");
         bool continuous = cl.Flag("continuous");
         var verifier = cl.Value("verifier");
+        VerifierBand? band;
+        try { band = cl.Value("verifier-band") is { } text ? VerifierBand.Parse(text, "--verifier-band") : null; }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         cl.RejectUnknown();
 
         var modelPath = DetectionModels.Resolve(modelName, int8);
@@ -84,7 +89,8 @@ internal static class InspectCommand
         };
         options.Validate();
 
-        var (detector, effective) = DetectionModels.LoadForRules(modelPath, options, threads, new StderrLogger(stderr), verifier, "--verifier");
+        var (detector, effective) = DetectionModels.LoadForRules(modelPath, options, threads, new StderrLogger(stderr), verifier, "--verifier",
+            band, "--verifier-band");
         using var _detector = detector;
         options = effective;
         detector.Warmup();

@@ -69,9 +69,11 @@ public sealed record ContinuousConfig(float DecisionLineX, int Contrast, int Min
 /// The second look (<see cref="Edge.Models.Detection.DetectionVerifier"/>): null = the verifier beside the model
 /// (<c>models/NAME/NAME-verifier.onnx</c>) when there is one, <c>none</c> = no second look, else the verifier file's absolute path.
 /// </param>
+/// <param name="VerifierBand">The line's own band for the verifier (its <c>verifierBand</c> key), replacing the file's; null = the file's.</param>
 public sealed record InspectionLineConfig(
     string Name, string Model, bool Int8, int Threads, SourceOptions Camera, InspectionGpioConfig Gpio, InspectionOptions Options, string Path,
-    InspectionMode Mode = InspectionMode.PhotoEye, ContinuousConfig? Continuous = null, string? Verifier = null)
+    InspectionMode Mode = InspectionMode.PhotoEye, ContinuousConfig? Continuous = null, string? Verifier = null,
+    Edge.Models.Detection.VerifierBand? VerifierBand = null)
 {
     /// <summary>The <see cref="Verifier"/> value (and <c>--verifier</c> argument) that turns the second look off.</summary>
     public const string NoVerifier = "none";
@@ -122,6 +124,19 @@ public sealed partial record AgentConfig
             if (verifier.Trim().Length == 0 || !verifier.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                 throw r.Error($"{r.Path}.verifier = \"{verifier}\"", $"must be a path to the verifier's .onnx file, or \"{InspectionLineConfig.NoVerifier}\" for no second look (default: the model's NAME-verifier.onnx beside it, when there is one)");
             verifier = r.PathValue("verifier");
+        }
+        Edge.Models.Detection.VerifierBand? band = null;
+        if (r.Object("verifierBand") is { } b)
+        {
+            if (verifier == InspectionLineConfig.NoVerifier)
+                throw b.Error(b.Path, $"applies to a second look, and {r.Path}.verifier is \"none\": remove one of them");
+            foreach (var key in new[] { "from", "min" })
+                if (!b.Has(key)) throw b.Error($"{b.Path}.{key}", "is required: a band is {\"from\": detector score, \"min\": verifier probability}, with an optional \"to\"");
+            float from = (float)b.Double("from", 0, 0, 1), min = (float)b.Double("min", 0, 0, 1);
+            float? to = b.Has("to") ? (float)b.Double("to", 1, 0, 1) : null;
+            if (to <= from) throw b.Error($"{b.Path}.to", $"= {to} must be above from ({from}): from it up to to the verifier decides alone");
+            b.RejectUnknown();
+            band = new(from, to, min);
         }
         var mode = r.Choice("mode", "photo-eye", "photo-eye", "continuous") == "continuous" ? InspectionMode.Continuous : InspectionMode.PhotoEye;
         var continuousReader = r.Object("continuous", required: mode == InspectionMode.Continuous);
@@ -177,7 +192,7 @@ public sealed partial record AgentConfig
         r.RejectUnknown();
         try { options.Validate(); }
         catch (ArgumentException e) { throw r.Error(r.Path, e.Message); }
-        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path, mode, continuous, verifier);
+        return new InspectionLineConfig(name, model, int8, threads, camera, gpio, options, r.Path, mode, continuous, verifier, band);
     }
 
     private static InspectionGpioConfig ReadInspectionGpio(JsonConfigReader r, bool photoEyeRequired)

@@ -44,13 +44,12 @@ public static partial class Doctor
             var options = line.Options.WithModelMinScores(detector.RecommendedMinScores);
             try
             {
-                if (DetectionModels.LoadVerifier(path, detector.Labels.Names, line.Verifier, $"{line.Path}.verifier", session, null) is { } verifier)
-                {
-                    DetectionModels.Attach(detector, verifier, line.Verifier, $"{line.Path}.verifier");
-                    options = options with { Verifier = VerifierRule.Of(verifier) };
-                }
+                var verifier = DetectionModels.LoadVerifier(path, detector.Labels.Names, line.Verifier, $"{line.Path}.verifier", session, null);
+                if (verifier is not null) DetectionModels.Attach(detector, verifier, line.Verifier, $"{line.Path}.verifier");
+                DetectionModels.ApplyBand(verifier, line.VerifierBand, $"{line.Path}.verifierBand", $"{line.Path}.verifier");
+                if (verifier is not null) options = options with { Verifier = VerifierRule.Of(verifier) };
             }
-            catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ArgumentException)
             {
                 return new(name, CheckStatus.Fail, e.Message.Split('\n')[0],
                     $"set {line.Path}.verifier to a verifier .onnx file made for this model, or \"none\" for no second look (docs/inspection.md, Second look)");

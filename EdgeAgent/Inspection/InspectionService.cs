@@ -121,13 +121,14 @@ public sealed partial class InspectionService : IAsyncDisposable
     /// <summary>Resolves, loads and warms the model, and checks the rules' class names against it. Call before READY.</summary>
     /// <exception cref="FileNotFoundException">the model, or the configured verifier, is missing.</exception>
     /// <exception cref="InvalidDataException">the verifier (configured, or the one beside the model) is not one this detector can use.</exception>
-    /// <exception cref="ArgumentException">the rules name a class the model does not know.</exception>
+    /// <exception cref="ArgumentException">the rules name a class the model does not know, or the line's verifierBand has no verifier to apply to.</exception>
     public void Load()
     {
         if (_inspector is null)
         {
             var path = ResolveModel(_config);
-            (_detector, _options) = DetectionModels.LoadForRules(path, _options, _config.Threads, _log, _config.Verifier, $"{_config.Path}.verifier");
+            (_detector, _options) = DetectionModels.LoadForRules(path, _options, _config.Threads, _log, _config.Verifier, $"{_config.Path}.verifier",
+                _config.VerifierBand, $"{_config.Path}.verifierBand");
             _detector.Warmup();
             _inspector = new DetectorInspector(_detector);
             Log.ModelLoaded(_log, _config.Name, path, string.Join(", ", _detector.Labels.Names), DetectionModels.DescribeScores(_options, _detector.Labels.Names),

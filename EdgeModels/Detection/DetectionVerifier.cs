@@ -123,20 +123,34 @@ public sealed class DetectionVerifier : IDisposable
     public int ClassId { get; }
 
     /// <summary>The lowest detector score that is looked at (<c>band.from</c>).</summary>
-    public float From { get; }
+    public float From { get; private set; }
 
     /// <summary>The lowest verifier probability that makes a looked-at detection count (<c>band.min</c>).</summary>
-    public float Min { get; }
+    public float Min { get; private set; }
 
     /// <summary>
     /// The detector score from which boxes are no longer looked at (<c>band.to</c>): from <see cref="From"/> up to it the
     /// verifier decides alone, above it the class's threshold does. +∞ when the band has no <c>to</c>: then every box from
     /// <see cref="From"/> up is looked at, and the verifier only adds boxes under the class's threshold.
     /// </summary>
-    public float To { get; }
+    public float To { get; private set; }
 
     /// <summary>Whether the band has a <c>to</c> (<see cref="To"/> is finite): the verifier can veto boxes above the class's threshold.</summary>
     public bool Vetoes => float.IsFinite(To);
+
+    /// <summary>The band in force: the file's <c>band</c> metadata, or the one <see cref="SetBand"/> set.</summary>
+    public VerifierBand Band => new(From, Vetoes ? To : null, Min);
+
+    /// <summary>
+    /// Replaces the file's band with <paramref name="band"/> (a line's own, chosen on its parts), before the detector runs
+    /// with it. The detector must keep boxes down to the new <see cref="From"/> for them to be looked at.
+    /// </summary>
+    /// <exception cref="ArgumentException">a value outside 0..1, or <c>to</c> not above <c>from</c>; the message names <paramref name="source"/>.</exception>
+    public void SetBand(VerifierBand band, string source)
+    {
+        band.Validate(source);
+        (From, To, Min) = (band.From, band.To ?? float.PositiveInfinity, band.Min);
+    }
 
     /// <summary>The crop's side in pixels (<c>crop</c> metadata).</summary>
     public int CropSize { get; }

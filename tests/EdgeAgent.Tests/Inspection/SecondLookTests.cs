@@ -5,6 +5,7 @@ using Edge.Agent.Devices.Simulation;
 using Edge.Agent.Diagnostics;
 using Edge.Agent.Inspection;
 using Edge.Agent.Metrics;
+using Edge.Models.Detection;
 using Edge.Models.Imaging;
 using Edge.Models.Tests.Detection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -213,6 +214,65 @@ public sealed class SecondLookTests : IDisposable
         Assert.Contains("judged defective 12, rejected 12", output);
         Assert.Contains("(scratch 0.80 ≥ 0.7)", output);
         Assert.DoesNotContain("verified", output.Split("second look:")[1].Split('\n', 2)[1]);
+    }
+
+    [Fact]
+    public void A_line_band_replaces_the_files_band_from_the_flag_or_the_config()
+    {
+        var model = Detector("high.onnx", score: 0.8f);
+        var heldout = CraftedParts.WriteHeldout(_dir);
+        var veto = Verifier("high-verifier.onnx", 0.1f, band: "{\"from\": 0.5, \"to\": 0.85, \"min\": 0.3}");
+
+        // The file's band vetoes the 0.8 scratch; the line's band without a `to` only confirms, so the score decides.
+        var (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("judged defective 0, rejected 0", output);
+        (code, output, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--threads", "1", "--verifier-band", "0.5:0.3");
+        Assert.True(code == 0, output + err);
+        Assert.Contains("second look: high-verifier.onnx on scratch scoring ≥ 0.5, counts when verified ≥ 0.3", output);
+        Assert.Contains("judged defective 12, rejected 12", output);
+
+        (code, _, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--verifier-band", "0.5:0.4:0.3");
+        Assert.Equal(2, code);
+        Assert.Contains("--verifier-band: {from: 0.5, to: 0.4, min: 0.3}: from and min must be 0..1, and to (when set) above from", err);
+        (code, _, err) = Edge("inspect", "--sim", "--parts", "12", "--model", model, "--heldout", heldout, "--verifier", "none", "--verifier-band", "0.5:0.3");
+        Assert.Equal(1, code);
+        Assert.Contains("--verifier-band = {from: 0.5, min: 0.3}: there is no verifier to apply it to", err);
+
+        // Loaded for a line: the rule and the boxes looked at follow the line's band, and the detector keeps boxes down to its from.
+        var (detector, options) = DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null, band: new(0.2f, 0.9f, 0.6f), bandKey: "inspection.lines[0].verifierBand");
+        using (detector)
+        {
+            Assert.Equal(new VerifierRule("scratch", 0.2f, 0.6f, 0.9f), options.Verifier);
+            Assert.Equal(0.2f, detector.Options.Confidence);
+            Assert.True(detector.Verifier!.Applies(0, 0.85f));
+        }
+        var e = Assert.Throws<ArgumentException>(() => DetectionModels.LoadForRules(model, new InspectionOptions(), 1, null, "none", "inspection.lines[0].verifier",
+            new(0.2f, null, 0.6f), "inspection.lines[0].verifierBand"));
+        Assert.Contains("inspection.lines[0].verifierBand = {from: 0.2, min: 0.6}: there is no verifier to apply it to (inspection.lines[0].verifier is \"none\"", e.Message);
+    }
+
+    [Fact]
+    public void The_line_config_takes_a_verifier_band_and_refuses_a_bad_one_naming_the_key()
+    {
+        static string Line(string extra) => $$"""
+            { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", {{extra}}
+                "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
+            """;
+        const string File = "/etc/edge/agent.json";
+        VerifierBand? Band(string extra) => AgentConfig.Parse(Line(extra), File).Inspection!.Lines[0].VerifierBand;
+
+        Assert.Null(Band(""));
+        Assert.Equal(new VerifierBand(0.45f, null, 0.32f), Band("\"verifierBand\": { \"from\": 0.45, \"min\": 0.32 },"));
+        Assert.Equal(new VerifierBand(0.45f, 0.85f, 0.37f), Band("\"verifierBand\": { \"from\": 0.45, \"to\": 0.85, \"min\": 0.37 },"));
+
+        void Bad(string extra, string expected) =>
+            Assert.Contains(expected, Assert.Throws<ConfigException>(() => AgentConfig.Parse(Line(extra), File)).Message);
+        Bad("\"verifierBand\": { \"from\": 0.45 },", "inspection.lines[0].verifierBand.min: is required");
+        Bad("\"verifierBand\": { \"from\": 0.5, \"to\": 0.5, \"min\": 0.3 },", "inspection.lines[0].verifierBand.to: = 0.5 must be above from (0.5)");
+        Bad("\"verifierBand\": { \"from\": 1.5, \"min\": 0.3 },", "inspection.lines[0].verifierBand.from");
+        Bad("\"verifierBand\": { \"from\": 0.5, \"min\": 0.3, \"max\": 1 },", "max");
+        Bad("\"verifier\": \"none\", \"verifierBand\": { \"from\": 0.5, \"min\": 0.3 },", "applies to a second look, and inspection.lines[0].verifier is \"none\"");
     }
 
     [Fact]

@@ -152,6 +152,49 @@ public sealed class DetectionVerifierTests : IDisposable
         Assert.Equal(float.PositiveInfinity, v.To);
     }
 
+    [Theory]
+    [InlineData("0.45:0.32", 0.45f, float.NaN, 0.32f)]
+    [InlineData("0.45:0.85:0.37", 0.45f, 0.85f, 0.37f)]
+    [InlineData("0:1", 0f, float.NaN, 1f)]
+    public void A_band_reads_from_min_or_from_to_min(string text, float from, float to, float min)
+    {
+        var band = VerifierBand.Parse(text, "--verifier-band");
+        Assert.Equal((from, float.IsNaN(to) ? null : to, min), (band.From, band.To, band.Min));
+    }
+
+    [Theory]
+    [InlineData("0.45", "--verifier-band = '0.45': expected FROM:MIN or FROM:TO:MIN")]
+    [InlineData("0.45:0.5:0.6:0.7", "expected FROM:MIN or FROM:TO:MIN")]
+    [InlineData("a:0.3", "expected FROM:MIN or FROM:TO:MIN")]
+    [InlineData("0.45:NaN", "expected FROM:MIN or FROM:TO:MIN")]
+    [InlineData("1.5:0.3", "--verifier-band: {from: 1.5, min: 0.3}: from and min must be 0..1")]
+    [InlineData("0.5:0.5:0.3", "--verifier-band: {from: 0.5, to: 0.5, min: 0.3}: from and min must be 0..1, and to (when set) above from")]
+    public void A_bad_band_is_refused_naming_its_source(string text, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => VerifierBand.Parse(text, "--verifier-band"));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain("Parameter", e.Message);
+    }
+
+    [Fact]
+    public void A_line_band_replaces_the_files_and_is_checked()
+    {
+        using var v = DetectionVerifier.Load(Verifier("set.onnx"), ["dent", "scratch"]);
+        Assert.Equal(new VerifierBand(0.5f, null, 0.8f), v.Band);
+
+        v.SetBand(new VerifierBand(0.3f, 0.9f, 0.4f), "line.verifierBand");
+
+        Assert.Equal((0.3f, 0.9f, 0.4f, true), (v.From, v.To, v.Min, v.Vetoes));
+        Assert.True(v.Applies(1, 0.3f));
+        Assert.False(v.Applies(1, 0.9f));
+        var e = Assert.Throws<ArgumentException>(() => v.SetBand(new VerifierBand(0.3f, 0.2f, 0.4f), "line.verifierBand"));
+        Assert.StartsWith("line.verifierBand: ", e.Message);
+        Assert.Equal(0.3f, v.From); // unchanged by a refused band
+        v.SetBand(new VerifierBand(0.45f, null, 0.32f), "x");
+        Assert.False(v.Vetoes);
+        Assert.True(v.Applies(1, 0.99f));
+    }
+
     [Fact]
     public void A_band_with_a_to_looks_only_at_the_boxes_from_from_up_to_it()
     {
