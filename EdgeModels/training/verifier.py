@@ -7,7 +7,7 @@ usage: verifier.py mine   --ckpt runs/h4/best.pt --sets train16 --out runs/vf/c1
        verifier.py score  --ckpt runs/h4/best.pt --verifier runs/vf/v16/best.pt [more.pt] --set cache/val4mix --out S.npz [--tta]
                           [--raw saved_outputs.npy]
        verifier.py point  --scores S.npz [S2.npz] --set cache/val4mix [cache/val23mix] --min-score runs/h4/op_val4mix.json
-                          [--to] [--json point.json]
+                          [--to] [--flips FLIPS.npy [--flip-weight 0.5]] [--json point.json]
        verifier.py flips  --ckpt runs/h4/best.pt --set cache/val4mix cache/val23mix --min-score runs/h4/op_val4mix.json
                           [--raw OUT1.npy OUT2.npy] [--scores S1.npz S2.npz] [--lo 0.3] [--hi 0.95]
        verifier.py look   --scores S.npz --set cache/val4mix 0951.jpg ...
@@ -369,8 +369,24 @@ def load_scores(scores, sets):
     return [np.concatenate(parts[k]) for k in ("mx", "omax", "rows", "pairs", "defective")] + [files]
 
 
+def with_flips(rows, flips, weight):
+    """rows (load_scores, images numbered across the sets in turn) with the verified column replaced, for the boxes
+    `flips` --out scored, by weight x verified + (1 - weight) x the four views' mean score (the detector's own flips)."""
+    four = {(int(r[0]), round(float(r[1]), 5)): float(r[1:5].mean()) for r in flips}
+    out, n = rows.copy(), 0
+    for j, r in enumerate(rows):
+        f = four.get((int(r[0]), round(float(r[1]), 5)))
+        if f is not None:
+            out[j, 2] = weight * r[2] + (1 - weight) * f
+            n += 1
+    print(f"flips: {n} of {len(rows)} boxes take the detector's four views too (verifier weight {weight})")
+    return out
+
+
 def cmd_point(a):
     mx, omax, rows, pairs, defective, files = load_scores(a.scores, a.set)
+    if a.flips:
+        rows = with_flips(rows, np.load(a.flips), a.flip_weight)
     ms = json.load(open(a.min_score)) if os.path.isfile(a.min_score) else json.loads(a.min_score)
     ms = ms.get("min_score", ms)
     thr = np.array([ms[n] for n in synth.NAMES], np.float32)
@@ -656,6 +672,9 @@ def main():
     p.add_argument("--min-score", required=True,
                    help="the detector's per-class thresholds: JSON, or operating_point.py's --json file")
     p.add_argument("--json", default="")
+    p.add_argument("--flips", default="", help="`flips --out` of the same sets (same order): the boxes it scored are "
+                   "judged by the verifier and the detector's four views together (measured, not in the runtime)")
+    p.add_argument("--flip-weight", type=float, default=0.5, help="the verifier's weight in that mean")
     p.add_argument("--to", action="store_true", help="choose the band's upper end too (0.75-0.95 in steps of 0.05, or "
                    "none): scratch boxes from LO up to it count only when verified, so the second look can veto")
     lk = sub.add_parser("look")
