@@ -98,14 +98,18 @@ public sealed class SecondLookTests : IDisposable
         Assert.Contains("from = 2, expected a number 0..1", e3.Message);
     }
 
+    private const string ConfigFile = "/etc/edge/agent.json";
+
+    /// <summary>A config with one photo-eye line whose keys include <paramref name="extra"/> (each followed by a comma).</summary>
+    private static string Line(string extra) => $$"""
+        { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", {{extra}}
+            "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
+        """;
+
     [Fact]
     public void The_line_config_takes_a_verifier_path_relative_to_the_file_or_none()
     {
-        static string Line(string verifier) => $$"""
-            { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", {{verifier}}
-                "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
-            """;
-        const string File = "/etc/edge/agent.json";
+        const string File = ConfigFile;
 
         Assert.Null(AgentConfig.Parse(Line(""), File).Inspection!.Lines[0].Verifier);
         Assert.Equal("none", AgentConfig.Parse(Line("\"verifier\": \"none\","), File).Inspection!.Lines[0].Verifier);
@@ -255,11 +259,7 @@ public sealed class SecondLookTests : IDisposable
     [Fact]
     public void The_line_config_takes_a_verifier_band_and_refuses_a_bad_one_naming_the_key()
     {
-        static string Line(string extra) => $$"""
-            { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", {{extra}}
-                "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "photoEye": 17, "reject": 27 } } ] } }
-            """;
-        const string File = "/etc/edge/agent.json";
+        const string File = ConfigFile;
         VerifierBand? Band(string extra) => AgentConfig.Parse(Line(extra), File).Inspection!.Lines[0].VerifierBand;
 
         Assert.Null(Band(""));
