@@ -79,9 +79,10 @@ DEFAULT_HEAD = 32
 
 class Detector(nn.Module):
     """`p2`: channels of an optional stride-4 head (0: none) on the stride-4 backbone features joined with the
-    upsampled stride-8 neck output, for thin lines a stride-8 cell blurs; its outputs come first (strides 4, 8, 16)."""
+    upsampled stride-8 neck output, for thin lines a stride-8 cell blurs; its outputs come first (strides 4, 8, 16).
+    `pre`: channels of an optional residual pre-filter at the input's full resolution (0: none), see add_pre."""
 
-    def __init__(self, nc=4, w=DEFAULT_WIDTHS, hc=DEFAULT_HEAD, p2=0):
+    def __init__(self, nc=4, w=DEFAULT_WIDTHS, hc=DEFAULT_HEAD, p2=0, pre=0):
         super().__init__()
         self.nc = nc
         self.strides = STRIDES
@@ -100,8 +101,23 @@ class Detector(nn.Module):
         self.export = False
         for h in self.heads:
             _init_bias(h)
+        self.pre = 0
         if p2:
             self.add_p2(p2)
+        if pre:
+            self.add_pre(pre)
+
+    def add_pre(self, c):
+        """Adds a residual pre-filter at the input's full resolution, before the first stride: x + conv(Conv-BN-SiLU(x)),
+        two 3x3 layers (3 -> c -> 3 channels), so a line a pixel wide is worked on before any stride can step over it.
+        The second layer starts at zero, so a trained model with it added computes exactly what it did (a fine-tune
+        starts from the trained model); c = 12 costs about 66 M multiply-accumulates per 320x320 image (9 %)."""
+        self.pre1 = Conv(3, c, 3, 1)
+        self.pre2 = nn.Conv2d(c, 3, 3, 1, 1, bias=True)
+        nn.init.zeros_(self.pre2.weight)
+        nn.init.zeros_(self.pre2.bias)
+        self.pre = c
+        return self
 
     def add_p2(self, hc):
         """Adds the stride-4 branch (new weights; the rest is kept, so a trained model can be fine-tuned with it)."""
@@ -114,6 +130,9 @@ class Detector(nn.Module):
         return self
 
     def features(self, x):
+        if self.pre:  # channels-last in training: torch's CPU convolutions of 3 and 12 channels at full size run 2-3x faster
+            y = x.contiguous(memory_format=torch.channels_last) if self.training else x
+            x = x + self.pre2(self.pre1(y)).contiguous()
         x = self.s2(self.stem(x))
         p3 = self.s3(x)
         p4 = self.s4(p3)
@@ -247,7 +266,8 @@ def load_checkpoint(path, fused=False):
 def detector_from_dict(ck):
     """A Detector from a checkpoint dict ({"model", "arch"}: one best.pt, or one member of an ensemble)."""
     arch = ck.get("arch", {})
-    m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD), p2=arch.get("p2", 0))
+    m = Detector(w=tuple(arch.get("w", DEFAULT_WIDTHS)), hc=arch.get("hc", DEFAULT_HEAD), p2=arch.get("p2", 0),
+                 pre=arch.get("pre", 0))
     m.load_state_dict(ck["model"])
     m.imgsz = int(arch.get("imgsz", 320))  # the input size it was trained for (train.py --imgsz); images are resampled to it
     return m

@@ -266,6 +266,9 @@ def main():
     ap.add_argument("--p2", type=int, default=0, metavar="HC",
                     help="add a stride-4 head with HC channels (to a new model, or to the --init model with new weights); "
                          "its cells are assigned on their own")
+    ap.add_argument("--pre", type=int, default=0, metavar="C",
+                    help="add a residual pre-filter of C channels at the input's full resolution (Detector.add_pre; to a "
+                         "new model, or to the --init model, whose outputs it leaves unchanged at the start)")
     ap.add_argument("--new-lr-mult", type=float, default=10.0, metavar="X",
                     help="learning-rate multiple for the weights --p2 adds to an --init model")
     ap.add_argument("--target-floor", nargs="+", default=["0"], metavar="F|CLASS=F",
@@ -311,7 +314,8 @@ def main():
     log(f"progress evaluated on: {a.val or a.heldout}", fh)
 
     if resume:  # the run's own architecture; its weights are loaded below
-        model = Detector(w=tuple(resume["arch"]["w"]), hc=resume["arch"]["hc"], p2=resume["arch"].get("p2", 0))
+        model = Detector(w=tuple(resume["arch"]["w"]), hc=resume["arch"]["hc"], p2=resume["arch"].get("p2", 0),
+                         pre=resume["arch"].get("pre", 0))
     else:
         model = load_checkpoint(a.init) if a.init else Detector(w=tuple(int(v) for v in a.widths.split(",")), hc=a.head)
     arch = {"w": [m.out_channels for m in (model.stem.conv, model.s2[0].conv, model.s3[0].conv, model.s4[0].conv, model.s5[0].conv)],
@@ -324,6 +328,14 @@ def main():
         new_params = {id(p) for p in list(model.n2.parameters()) + list(model.head2.parameters())}
     if model.p2:
         arch["p2"] = model.p2
+    pre = getattr(a, "pre", 0)  # a run resumed from before the option has none
+    fresh_pre = resume["state"].get("fresh_pre", False) if resume else bool(pre and a.init and not model.pre)
+    if pre and not model.pre:
+        model.add_pre(pre)
+    if fresh_pre:  # the pre-filter is new beside trained weights: it learns at --new-lr-mult times the rate too
+        new_params |= {id(p) for p in list(model.pre1.parameters()) + list(model.pre2.parameters())}
+    if model.pre:
+        arch["pre"] = model.pre
     imgsz = (resume["arch"].get("imgsz", synth.SIZE) if resume else a.imgsz or getattr(model, "imgsz", synth.SIZE))
     scale = imgsz / synth.SIZE
     if (a.crop * scale) % 32:
@@ -344,7 +356,8 @@ def main():
     opt = torch.optim.AdamW([{"params": ps, "weight_decay": 5e-4 if dec else 0.0, "mult": a.new_lr_mult if new else 1.0}
                              for (dec, new), ps in sorted(groups.items())], lr=a.lr, betas=(0.9, 0.999))
     if new_params:
-        log(f"new stride-4 branch: {sum(p.numel() for p in model.parameters() if id(p) in new_params)} params at {a.new_lr_mult}x the learning rate", fh)
+        log(f"new {'stride-4 branch' if fresh_p2 else 'pre-filter'}{' and pre-filter' if fresh_p2 and fresh_pre else ''}: "
+            f"{sum(p.numel() for p in model.parameters() if id(p) in new_params)} params at {a.new_lr_mult}x the learning rate", fh)
     weights = {synth.NAMES.index(k): float(v) for k, v in (kv.split("=") for kv in a.class_weight)}
     if a.faint_weight != 1.0 and "contrast" not in meta:
         raise SystemExit(f"--faint-weight needs each box's contrast: re-render {' '.join(a.train_set)} with this gen_cache.py")
@@ -391,7 +404,7 @@ def main():
     def save_last():  # written whole, then renamed, so a run stopped while saving keeps the previous last.pt
         state = {"args": vars(a), "model": model.state_dict(), "opt": opt.state_dict(), "it": it,
                  "elapsed": time.time() - t0, "rng": data.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                 "fresh_p2": fresh_p2}
+                 "fresh_p2": fresh_p2, "fresh_pre": fresh_pre}
         tmp = os.path.join(a.out, "last.pt.tmp")
         torch.save({"model": ema.state_dict(), "arch": arch, "iter": it, "state": state}, tmp)
         os.replace(tmp, os.path.join(a.out, "last.pt"))
