@@ -42,8 +42,11 @@ public sealed class DetectionLabels
     }
 
     /// <summary>Reads a labels file: one name per line, line N naming class N; blank trailing lines are ignored.</summary>
+    /// <exception cref="FileNotFoundException">there is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">it names no class.</exception>
     public static DetectionLabels Load(string path)
     {
+        if (!File.Exists(path)) throw new FileNotFoundException($"labels file {path} not found", path);
         var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         if (lines.Count == 0) throw new InvalidDataException($"labels file {path} has no labels (expected one per line)");

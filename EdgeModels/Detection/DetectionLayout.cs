@@ -105,6 +105,33 @@ public sealed record DetectionLayout
         }
     }
 
+    /// <summary>
+    /// How many classes the model scores, read from its declared output shape (YOLOv8 4 + C, YOLOv5 5 + C, Paddle's
+    /// scores <c>[1, C, N]</c>), or -1 where that dim is dynamic or the layout carries no class dim (Paddle with NMS).
+    /// </summary>
+    public int DeclaredClassCount(IReadOnlyList<TensorInfo> outputs, int labelCount)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        static int Minus(long dim, int n) => dim > n ? (int)(dim - n) : -1;
+        switch (Kind)
+        {
+            case DetectionModelKind.YoloV8:
+            {
+                long a = outputs[Output].Shape[1], b = outputs[Output].Shape[2];
+                if (a <= 0 || b <= 0) return -1;
+                return Minus(IsChannelsFirst(a, b, labelCount) ? a : b, 4);
+            }
+            case DetectionModelKind.YoloV5:
+                return Minus(outputs[Output].Shape[2], 5);
+            case DetectionModelKind.YoloV5Heads:
+                return Minus(outputs[0].Shape[4], 5);
+            case DetectionModelKind.PaddleDetection:
+                return Minus(outputs[SecondOutput].Shape[1], 0);
+            default:
+                return -1;
+        }
+    }
+
     /// <summary>For YOLOv8: whether an actual output <c>[1, A, B]</c> is channels first (A = 4 + C).</summary>
     public static bool IsChannelsFirst(long a, long b, int labelCount)
     {

@@ -43,7 +43,9 @@ public sealed class ObjectDetector : IDisposable
         var name = Path.GetFileName(model.ModelPath);
         Labels = ResolveLabels(model, options);
         Layout = DetectionLayout.Resolve(name, model.Inputs, model.Outputs, model.Metadata, Labels.Count, options.Kind);
-        RecommendedMinScores = RecommendedScores.FromMetadata(name, model.Metadata, Labels.Names);
+        if (options.Labels is { } given && Layout.DeclaredClassCount(model.Outputs, given.Count) is > 0 and var declared && declared != given.Count)
+            throw new InvalidDataException($"{name} scores {declared} classes, but {given.Count} labels were given: a labels file names each of the model's classes, one per line");
+        RecommendedMinScores = MinScores(model, Labels, options);
         _model = model;
         _thresholds = new ScoreThresholds(options.Confidence, options.ClassConfidence);
         _nms = new NonMaxSuppression { IouThreshold = options.Iou, MaxDetections = options.MaxDetections, ClassAgnostic = options.ClassAgnostic };
@@ -64,8 +66,34 @@ public sealed class ObjectDetector : IDisposable
     public static IReadOnlyDictionary<string, float>? ReadRecommendedMinScores(OnnxModel model, DetectionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var labels = ResolveLabels(model, options ?? DetectionOptions.Default);
-        return RecommendedScores.FromMetadata(Path.GetFileName(model.ModelPath), model.Metadata, labels.Names);
+        options ??= DetectionOptions.Default;
+        return MinScores(model, ResolveLabels(model, options), options);
+    }
+
+    /// <summary>
+    /// The <c>min_score</c> metadata by the detector's class names. It is keyed by the model's own names, so where the
+    /// caller renames the classes (<see cref="DetectionOptions.Labels"/>, a labels file) it is read against the
+    /// model's <c>names</c> and carried over by class id.
+    /// </summary>
+    private static IReadOnlyDictionary<string, float>? MinScores(OnnxModel model, DetectionLabels labels, DetectionOptions options)
+    {
+        var name = Path.GetFileName(model.ModelPath);
+        DetectionLabels? own = null;
+        if (options.Labels is not null)
+        {
+            try { own = DetectionLabels.FromMetadata(model.Metadata); }
+            catch (FormatException) { } // unreadable names: the given ones are all there is
+        }
+        if (own is null) return RecommendedScores.FromMetadata(name, model.Metadata, labels.Names);
+        var byOwn = RecommendedScores.FromMetadata(name, model.Metadata, own.Names);
+        if (byOwn is null) return null;
+        var renamed = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var (ownName, score) in byOwn)
+        {
+            int id = Array.IndexOf(own.Names.ToArray(), ownName);
+            if (id < labels.Count) renamed[labels[id]] = score;
+        }
+        return renamed;
     }
 
     /// <summary>The class names a detector made from <paramref name="model"/> with <paramref name="options"/> would have (<see cref="Labels"/>), read before it is made.</summary>

@@ -59,6 +59,16 @@ public class DetectionLabelsTests
     }
 
     [Fact]
+    public void A_missing_labels_file_is_named()
+    {
+        using var dir = new TempDirectory();
+
+        var e = Assert.Throws<FileNotFoundException>(() => DetectionLabels.Load(dir.File("labels.txt")));
+
+        Assert.Equal($"labels file {dir.File("labels.txt")} not found", e.Message);
+    }
+
+    [Fact]
     public void Metadata_without_names_gives_no_labels()
     {
         Assert.Null(DetectionLabels.FromMetadata(new Dictionary<string, string> { ["stride"] = "32" }));

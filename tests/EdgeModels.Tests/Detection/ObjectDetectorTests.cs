@@ -271,6 +271,32 @@ public sealed class ObjectDetectorTests : IDisposable
         Assert.Equal("dent 0.35, scratch 0.2", RecommendedScores.Describe(scores));
     }
 
+    [Fact]
+    public void Labels_given_by_the_caller_rename_the_classes_and_keep_the_models_scores_by_id()
+    {
+        var path = YoloV8Model(minScore: "{\"dent\": 0.35, \"scratch\": 0.2}");
+        var options = new DetectionOptions { Labels = ["hairline", "ding"] };
+
+        using (var model = OnnxModel.Load(path))
+            Assert.Equal(0.35f, ObjectDetector.ReadRecommendedMinScores(model, options)!["ding"]);
+        using var detector = ObjectDetector.Load(path, options);
+
+        Assert.Equal(["hairline", "ding"], detector.Labels.Names);
+        Assert.Equal("hairline 0.2, ding 0.35", RecommendedScores.Describe(detector.RecommendedMinScores!.OrderBy(kv => kv.Value).ToDictionary()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Labels_that_do_not_match_the_models_class_count_are_refused(bool paddle)
+    {
+        var options = new DetectionOptions { Labels = ["scratch", "dent", "spot"] };
+
+        var e = Assert.Throws<InvalidDataException>(() => ObjectDetector.Load(paddle ? PaddleModel(true) : YoloV8Model(), options));
+
+        Assert.Contains($"{(paddle ? "ppyoloe" : "v8")}.onnx scores 2 classes, but 3 labels were given", e.Message);
+    }
+
     [Theory]
     [InlineData("{\"scratch\": 0.2", "not JSON")]
     [InlineData("[0.2, 0.3]", "expected an object")]
