@@ -39,7 +39,7 @@ public static class EdgeCli
             return 2;
         }
         catch (Exception e) when (e is OnnxRuntimeNotFoundException or FileNotFoundException or OnnxRuntimeException
-                                   or InvalidDataException or ArgumentException or DirectoryNotFoundException)
+                                   or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"edge: {e.Message}");
             return 1;

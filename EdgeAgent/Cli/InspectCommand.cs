@@ -73,6 +73,7 @@ internal static class InspectCommand
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         cl.RejectUnknown();
 
+        if (snapshotDir is not null) SnapshotStore.EnsureFolder(snapshotDir); // refused before the run, not after it
         var modelPath = DetectionModels.Resolve(modelName, int8);
         var conveyor = new ConveyorSettings { SpeedMps = speed, Seed = seed };
         conveyor.Validate();

@@ -8,7 +8,8 @@ using Edge.Models.Onnx;
 
 namespace Edge.Agent.Diagnostics;
 
-// Checks for the "inspection" section: each line's model (found, loads, knows the rules' classes) and GPIO wiring.
+// Checks for the "inspection" section: each line's model (found, loads, knows the rules' classes), GPIO wiring and
+// snapshot folder.
 public static partial class Doctor
 {
     /// <summary>
@@ -25,7 +26,41 @@ public static partial class Doctor
         {
             yield return InspectionModelCheck(line);
             yield return InspectionGpioCheck(line, openChip);
+            yield return InspectionSnapshotCheck(line);
         }
+    }
+
+    /// <summary>
+    /// The defect snapshots' folder can be made and written. A warning, not a failure: the line runs without snapshots
+    /// when it cannot (rejects never wait on them). Nothing is created; a probe file is written and removed in the
+    /// folder, or in the nearest folder above it that exists (where the line would create it).
+    /// </summary>
+    private static Check InspectionSnapshotCheck(InspectionLineConfig line)
+    {
+        var name = $"inspection {line.Name} snapshots";
+        if (line.Options.SnapshotFolder is not { } folder) return new(name, CheckStatus.Ok, "off (snapshots.enabled is false)");
+        var fix = $"set {line.Path}.snapshots.path to a folder the agent's user can write, or {line.Path}.snapshots.enabled to false";
+        string? existing = Path.GetFullPath(folder);
+        while (existing is not null && !Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+                return new(name, CheckStatus.Warn, $"{existing} is a file, not a folder: the line will run without snapshots", fix);
+            existing = Path.GetDirectoryName(existing);
+        }
+        if (existing is null) return new(name, CheckStatus.Warn, $"{folder}: no folder above it exists: the line will run without snapshots", fix);
+        var probe = Path.Combine(existing, $".edge-doctor-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new(name, CheckStatus.Warn, $"{existing} cannot be written ({e.Message}): the line will run without snapshots", fix);
+        }
+        var o = line.Options;
+        var limits = $"at most {o.SnapshotMaxFiles} files, none older than {o.SnapshotMaxAge.TotalHours:0.##} h";
+        return new(name, CheckStatus.Ok, existing == Path.GetFullPath(folder) ? $"{folder} ({limits})" : $"{folder}, made at start under {existing} ({limits})");
     }
 
     private static Check InspectionModelCheck(InspectionLineConfig line)

@@ -115,9 +115,19 @@ public sealed class InspectionLine : IDisposable
             wallClock = ns => originWall.AddTicks((ns - originNs) / 100);
         }
         _wallClock = wallClock;
-        _snapshots = options.SnapshotFolder is { } folder
-            ? new SnapshotWriter(new SnapshotStore(folder, options.SnapshotMaxFiles, options.SnapshotMaxAge), options.SnapshotQueue, logger, options.Line)
-            : null;
+        if (options.SnapshotFolder is { } folder)
+        {
+            // Rejects never wait on snapshots: a folder that cannot be used turns them off (SnapshotsUnavailable says
+            // why, for the owner to report) and the line runs.
+            try
+            {
+                _snapshots = new SnapshotWriter(new SnapshotStore(folder, options.SnapshotMaxFiles, options.SnapshotMaxAge), options.SnapshotQueue, logger, options.Line);
+            }
+            catch (IOException e)
+            {
+                SnapshotsUnavailable = e.Message;
+            }
+        }
         _partDefects = new int[inspector.Labels.Count];
         _debounceNs = options.PhotoEyeDebounce.Ticks * 100;
         Shift = new ShiftCounters(inspector.Labels, options.ShiftStarts);
@@ -133,6 +143,9 @@ public sealed class InspectionLine : IDisposable
     public ShiftCounters Minute { get; }
     /// <summary>The background snapshot writer (its <see cref="SnapshotWriter.Store"/> holds the files); null without a snapshot folder.</summary>
     public SnapshotWriter? Snapshots => _snapshots;
+
+    /// <summary>Why snapshots are off although the options name a folder (it is a file, or cannot be created or read); null when they are on or not asked for.</summary>
+    public string? SnapshotsUnavailable { get; }
 
     /// <summary>Raised after each part's decision (on the line's thread).</summary>
     public event Action<PartVerdict>? Inspected;

@@ -257,7 +257,12 @@ public sealed partial class InspectionService : IAsyncDisposable
             _line = line;
             _light = devices.Light;
         }
-        SetState(InspectionServiceState.Running, null);
+        if (line.SnapshotsUnavailable is { } why)
+        {
+            _snapshotErrors.Inc();
+            Log.SnapshotsOff(_log, _config.Name, why, _config.Path);
+        }
+        SetState(InspectionServiceState.Running, line.SnapshotsUnavailable is { } off ? $"snapshots off: {off}" : null);
         var timing = _options.UsesEncoder ? $"reject after {_options.RejectAfterCounts} encoder counts" : $"reject delay {_options.RejectDelay.TotalMilliseconds} ms";
         Log.Running(_log, _config.Name, _config.Gpio.Chip, continuous is null ? "photo-eye" : "continuous",
             string.Join(", ", _config.Gpio.Lines().Select(l => $"{l.Role} {l.Offset}")), timing);
@@ -775,6 +780,9 @@ public sealed partial class InspectionService : IAsyncDisposable
 
         [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Inspection {Line}: running in {Mode} mode on {Chip} (lines: {Wiring}; {Timing})")]
         public static partial void Running(ILogger logger, string line, string chip, string mode, string wiring, string timing);
+
+        [LoggerMessage(EventId = 416, Level = LogLevel.Error, Message = "Inspection {Line}: {Error}; the line runs without defect snapshots. Fix: {Key}.snapshots.path (a folder the agent's user can write), or {Key}.snapshots.enabled false")]
+        public static partial void SnapshotsOff(ILogger logger, string line, string error, string key);
 
         [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Inspection {Line}: cannot open GPIO {Chip}: {Error}. Retrying in {Seconds} s. Fix: check the chip exists (ls /dev/gpiochip*, gpiodetect), that the agent's user is in the gpio group, and {Key}.gpio in the config")]
         public static partial void DevicesMissing(ILogger logger, string line, string chip, string error, double seconds, string key);

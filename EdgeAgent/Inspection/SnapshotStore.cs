@@ -13,6 +13,7 @@ public sealed class SnapshotStore
     private readonly int _maxFiles;
     private readonly TimeSpan _maxAge;
 
+    /// <exception cref="IOException">the folder is a file, or cannot be created or read; the message names it.</exception>
     public SnapshotStore(string folder, int maxFiles, TimeSpan maxAge)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -21,11 +22,34 @@ public sealed class SnapshotStore
         Folder = folder;
         _maxFiles = maxFiles;
         _maxAge = maxAge;
-        Directory.CreateDirectory(folder);
-        foreach (var path in Directory.EnumerateFiles(folder, "*.jpg").Order(StringComparer.Ordinal))
+        EnsureFolder(folder);
+        try
         {
-            var name = Path.GetFileName(path);
-            _files.Enqueue((name, TryParseTime(name) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero)));
+            foreach (var path in Directory.EnumerateFiles(folder, "*.jpg").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileName(path);
+                _files.Enqueue((name, TryParseTime(name) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero)));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"snapshot folder {folder} cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> (and its parents) where it is missing.</summary>
+    /// <exception cref="IOException">it is a file, or cannot be created (no such parent, no permission); the message names it.</exception>
+    public static void EnsureFolder(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (File.Exists(folder)) throw new IOException($"snapshot folder {folder} is a file, not a folder");
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"snapshot folder {folder} cannot be created: {e.Message}", e);
         }
     }
 

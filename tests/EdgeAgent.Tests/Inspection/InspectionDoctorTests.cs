@@ -51,4 +51,33 @@ public sealed class InspectionDoctorTests
         Assert.Equal(CheckStatus.Fail, checks["inspection line1 model"].Status);
         Assert.Contains("inspection.lines[0].model", checks["inspection line1 model"].Detail);
     }
+
+    [Fact]
+    public void Doctor_warns_of_a_snapshot_folder_the_line_cannot_use_and_passes_one_it_can()
+    {
+        var dir = Directory.CreateTempSubdirectory("edge-doctor-snapshots-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "defects");
+            File.WriteAllText(file, "");
+            AgentConfig With(string path) => Config("/dev/gpiochip0", extra: $"}}, \"snapshots\": {{ \"path\": \"{path}\"");
+            Check Snapshots(string path) => Doctor.InspectionChecks(With(path), _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 snapshots");
+
+            var isFile = Snapshots(file);
+            var underFile = Snapshots(Path.Combine(file, "line1"));
+            var fine = Snapshots(Path.Combine(dir, "state", "line1"));
+
+            Assert.Equal((CheckStatus.Warn, $"{file} is a file, not a folder: the line will run without snapshots"), (isFile.Status, isFile.Detail));
+            Assert.Contains("inspection.lines[0].snapshots.path", isFile.Fix);
+            Assert.Equal((CheckStatus.Warn, isFile.Detail), (underFile.Status, underFile.Detail));
+            Assert.Equal(CheckStatus.Ok, fine.Status);
+            Assert.Contains($"made at start under {dir}", fine.Detail);
+            Assert.False(Directory.Exists(Path.Combine(dir, "state")), "the doctor creates nothing");
+            Assert.Equal(["defects"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

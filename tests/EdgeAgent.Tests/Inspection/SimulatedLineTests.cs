@@ -182,4 +182,28 @@ public sealed class SimulatedLineTests
 
     private static DateTimeOffset At(LineHarness h, SimulatedPartResult p) =>
         new DateTimeOffset(2025, 1, 6, 13, 59, 0, TimeSpan.Zero).AddTicks((p.Part.BeamNs - (h.Parts[0].BeamNs - 50_000_000)) / 100);
+
+    [Fact]
+    public void A_snapshot_folder_that_cannot_be_used_turns_snapshots_off_and_the_line_still_rejects_every_defective_part()
+    {
+        var images = LineHarness.SyntheticImages(40, seed: 11);
+        var file = Path.GetTempFileName(); // a file where the folder should be
+        try
+        {
+            using var h = new LineHarness(100, images, _ => 10, LineHarness.RulesForTests with { SnapshotFolder = file });
+
+            var report = h.Run();
+
+            Assert.Null(h.Line.Snapshots);
+            Assert.Equal($"snapshot folder {file} is a file, not a folder", h.Line.SnapshotsUnavailable);
+            Assert.Equal(100, report.Parts.Count);
+            Assert.Contains(report.Parts, r => r.Part.TrulyDefective);
+            Assert.All(report.Parts, r => Assert.Equal(r.Part.TrulyDefective, r.Rejected));
+            Assert.Equal((0, 0, 0), (report.MissedVsTruth, report.WrongVsTruth, report.StrayPulses));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

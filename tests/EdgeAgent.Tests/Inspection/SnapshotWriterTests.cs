@@ -35,6 +35,21 @@ public sealed class SnapshotWriterTests : IDisposable
     }
 
     [Fact]
+    public void A_snapshot_folder_that_is_a_file_or_cannot_be_made_is_refused_by_name()
+    {
+        var file = Path.Combine(_dir, "defects");
+        File.WriteAllText(file, "not a folder");
+        var underFile = Path.Combine(file, "line1");
+
+        var e = Assert.Throws<IOException>(() => new SnapshotStore(file, 10, TimeSpan.FromHours(1)));
+        var made = Assert.Throws<IOException>(() => SnapshotStore.EnsureFolder(underFile));
+
+        Assert.Equal($"snapshot folder {file} is a file, not a folder", e.Message);
+        Assert.StartsWith($"snapshot folder {underFile} cannot be created: ", made.Message);
+        Assert.Equal("not a folder", File.ReadAllText(file)); // nothing of it was touched
+    }
+
+    [Fact]
     public void Snapshots_appear_under_the_names_announced_when_queued_with_the_frame_as_it_was_then()
     {
         using var writer = new SnapshotWriter(Store());
