@@ -134,7 +134,7 @@ public sealed partial record AgentConfig
                 if (!b.Has(key)) throw b.Error($"{b.Path}.{key}", "is required: a band is {\"from\": detector score, \"min\": verifier probability}, with an optional \"to\"");
             float from = (float)b.Double("from", 0, 0, 1), min = (float)b.Double("min", 0, 0, 1);
             float? to = b.Has("to") ? (float)b.Double("to", 1, 0, 1) : null;
-            if (to <= from) throw b.Error($"{b.Path}.to", $"= {to} must be above from ({from}): from it up to to the verifier decides alone");
+            if (to <= from) throw b.Error($"{b.Path}.to = {to}", $"must be above from ({from}): from it up to to the verifier decides alone");
             b.RejectUnknown();
             band = new(from, to, min);
         }

@@ -31,15 +31,15 @@ public sealed class DecisionRules
         _minScore = new float[labels.Count];
         _minScore.AsSpan().Fill(options.MinScore ?? InspectionOptions.DefaultMinScore);
         if (options.RejectClasses is null) _reject.AsSpan().Fill(true);
-        else foreach (var name in options.RejectClasses) _reject[IdOf(name, nameof(options.RejectClasses))] = true;
+        else foreach (var name in options.RejectClasses) _reject[IdOf(name, "rules.classes")] = true;
         if (options.MinScoreByClass is not null)
-            foreach (var (name, score) in options.MinScoreByClass) _minScore[IdOf(name, nameof(options.MinScoreByClass))] = score;
+            foreach (var (name, score) in options.MinScoreByClass) _minScore[IdOf(name, "rules.minScoreByClass")] = score;
         _minArea = options.MinAreaPx;
         _regions = [.. options.Regions];
         LowestScore = _minScore.Length == 0 ? options.MinScore ?? InspectionOptions.DefaultMinScore : _minScore.Min();
         if (options.Verifier is { } v)
         {
-            _verifierClass = IdOf(v.ClassName, nameof(options.Verifier));
+            _verifierClass = IdOf(v.ClassName, "the verifier");
             (_verifierFrom, _verifierMin) = (v.From, v.Min);
             if (v.To is { } to) (_verifierTo, _vetoes) = (to, true);
             LowestScore = Math.Min(LowestScore, v.From);
@@ -123,10 +123,11 @@ public sealed class DecisionRules
         return n;
     }
 
-    private int IdOf(string name, string option)
+    /// <param name="where">what names the class, as the line's config says it (<c>rules.classes</c>), for the error.</param>
+    private int IdOf(string name, string where)
     {
         for (int i = 0; i < Labels.Count; i++)
             if (string.Equals(Labels[i], name, StringComparison.Ordinal)) return i;
-        throw new ArgumentException($"inspection option {option}: class '{name}' is not one the model knows (allowed: {string.Join(", ", Labels)})", option);
+        throw new ArgumentException($"{where}: class '{name}' is not one the model knows (allowed: {string.Join(", ", Labels)})");
     }
 }

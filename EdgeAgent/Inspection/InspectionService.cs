@@ -135,7 +135,7 @@ public sealed partial class InspectionService : IAsyncDisposable
                 DetectionModels.DescribeVerifier(_detector));
         }
         try { _ = new DecisionRules(_options, _inspector.Labels); }
-        catch (ArgumentException e) { throw new ArgumentException($"{_config.Path}.rules: {e.Message}", e); }
+        catch (ArgumentException e) { throw new ArgumentException($"{_config.Path}: {e.Message}", e); }
         _defectsByClass = _inspector.Labels.Select(c => _metrics.Counter("edge_inspection_defects_total",
             "Defects counted by the decision rules, by class.", ("line", _config.Name), ("class", c))).ToArray();
     }

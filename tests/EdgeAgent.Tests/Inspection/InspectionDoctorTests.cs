@@ -80,4 +80,16 @@ public sealed class InspectionDoctorTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Doctor_names_the_rules_key_whose_class_the_model_does_not_know()
+    {
+        var config = Config("/dev/gpiochip0", extra: "}, \"rules\": { \"minScoreByClass\": { \"crack\": 0.3 } ");
+
+        var check = Doctor.InspectionChecks(config, _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 model");
+
+        Assert.Equal(CheckStatus.Fail, check.Status);
+        Assert.EndsWith("defect.onnx: rules.minScoreByClass: class 'crack' is not one the model knows (allowed: scratch, dent, spot, missing_hole)", check.Detail);
+        Assert.Contains("inspection.lines[0].rules", check.Fix);
+    }
 }

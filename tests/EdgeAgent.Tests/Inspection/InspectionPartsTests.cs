@@ -245,7 +245,7 @@ public sealed class DecisionRulesTests
     public void A_second_look_for_a_class_the_model_does_not_know_or_out_of_range_is_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => new DecisionRules(new InspectionOptions { Verifier = new VerifierRule("crack", 0.5f, 0.5f) }, Labels));
-        Assert.Contains("inspection option Verifier: class 'crack' is not one the model knows", e.Message);
+        Assert.Equal("the verifier: class 'crack' is not one the model knows (allowed: scratch, dent, spot, missing_hole)", e.Message);
         e = Assert.Throws<ArgumentException>(() => new InspectionOptions { Verifier = new VerifierRule("scratch", 0.5f, 1.5f) }.Validate());
         Assert.Contains("Verifier = {class: scratch, from: 0.5, min: 1.5} is out of range", e.Message);
     }

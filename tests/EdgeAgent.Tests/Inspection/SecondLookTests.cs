@@ -269,7 +269,7 @@ public sealed class SecondLookTests : IDisposable
         void Bad(string extra, string expected) =>
             Assert.Contains(expected, Assert.Throws<ConfigException>(() => AgentConfig.Parse(Line(extra), File)).Message);
         Bad("\"verifierBand\": { \"from\": 0.45 },", "inspection.lines[0].verifierBand.min: is required");
-        Bad("\"verifierBand\": { \"from\": 0.5, \"to\": 0.5, \"min\": 0.3 },", "inspection.lines[0].verifierBand.to: = 0.5 must be above from (0.5)");
+        Bad("\"verifierBand\": { \"from\": 0.5, \"to\": 0.5, \"min\": 0.3 },", "inspection.lines[0].verifierBand.to = 0.5: must be above from (0.5)");
         Bad("\"verifierBand\": { \"from\": 1.5, \"min\": 0.3 },", "inspection.lines[0].verifierBand.from");
         Bad("\"verifierBand\": { \"from\": 0.5, \"min\": 0.3, \"max\": 1 },", "max");
         Bad("\"verifier\": \"none\", \"verifierBand\": { \"from\": 0.5, \"min\": 0.3 },", "applies to a second look, and inspection.lines[0].verifier is \"none\"");
