@@ -6,9 +6,11 @@ namespace Edge.Agent.Tests.Inspection;
 
 public sealed class InspectionDoctorTests
 {
-    private static AgentConfig Config(string chip, int reject = 27, string model = "defect", string extra = "") => AgentConfig.Parse($$"""
+    /// <param name="extra">more <c>gpio</c> keys, after a comma.</param>
+    /// <param name="line">more keys of the line (rules, snapshots), after a comma.</param>
+    private static AgentConfig Config(string chip, int reject = 27, string model = "defect", string extra = "", string line = "") => AgentConfig.Parse($$"""
         { "device": { "id": "d" }, "inspection": { "lines": [ { "name": "line1", "model": "{{model}}",
-            "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "chip": "{{chip}}", "photoEye": 17, "reject": {{reject}} {{extra}} } } ] } }
+            "camera": { "type": "camera", "device": "/dev/video0" }, "gpio": { "chip": "{{chip}}", "photoEye": 17, "reject": {{reject}} {{extra}} } {{line}} } ] } }
         """, "/etc/edge/agent.json");
 
     [Fact]
@@ -60,7 +62,7 @@ public sealed class InspectionDoctorTests
         {
             var file = Path.Combine(dir, "defects");
             File.WriteAllText(file, "");
-            AgentConfig With(string path) => Config("/dev/gpiochip0", extra: $"}}, \"snapshots\": {{ \"path\": \"{path}\"");
+            AgentConfig With(string path) => Config("/dev/gpiochip0", line: $", \"snapshots\": {{ \"path\": \"{path}\" }}");
             Check Snapshots(string path) => Doctor.InspectionChecks(With(path), _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 snapshots");
 
             var isFile = Snapshots(file);
@@ -84,7 +86,7 @@ public sealed class InspectionDoctorTests
     [Fact]
     public void Doctor_names_the_rules_key_whose_class_the_model_does_not_know()
     {
-        var config = Config("/dev/gpiochip0", extra: "}, \"rules\": { \"minScoreByClass\": { \"crack\": 0.3 } ");
+        var config = Config("/dev/gpiochip0", line: ", \"rules\": { \"minScoreByClass\": { \"crack\": 0.3 } }");
 
         var check = Doctor.InspectionChecks(config, _ => new SimulatedGpioChip()).Single(c => c.Name == "inspection line1 model");
 
