@@ -104,4 +104,56 @@ public interface IGpioClock
     void WaitUntil(long ns);
     /// <summary>Runs <paramref name="action"/> once, when the chip's clock reaches <paramref name="atNs"/>; dispose the result to cancel.</summary>
     IDisposable Schedule(long atNs, Action action);
+
+    /// <summary>
+    /// A timer bound once to <paramref name="action"/> that can be armed again and again: for work that recurs per
+    /// part or per frame, where <see cref="Schedule"/> allocates a handle each time. The clocks in Edge arm it without
+    /// allocating (<see cref="Linux.MonotonicGpioClock"/>, <see cref="Linux.LinuxGpioChip"/>, the simulator); this
+    /// default, for other clocks, schedules anew on each arming.
+    /// </summary>
+    GpioTimer CreateTimer(Action action) => new ScheduledGpioTimer(this, action);
+}
+
+/// <summary>
+/// A timer on an <see cref="IGpioClock"/> (<see cref="IGpioClock.CreateTimer"/>). <see cref="Arm"/> sets the time
+/// its action runs at (at once when that time has passed); arming it again moves it, so the action runs once per
+/// arming at most. <see cref="Cancel"/> (or Dispose) disarms it. An action the clock had already taken up when the
+/// timer was re-armed or cancelled can still run, so the action checks its own state, as with
+/// <see cref="IGpioClock.Schedule"/>.
+/// </summary>
+public abstract class GpioTimer : IDisposable
+{
+    /// <summary>Runs the action when the clock reaches <paramref name="atNs"/>, replacing any earlier arming.</summary>
+    public abstract void Arm(long atNs);
+
+    /// <summary>Disarms the timer; arming it again later is allowed.</summary>
+    public abstract void Cancel();
+
+    public void Dispose() => Cancel();
+}
+
+/// <summary><see cref="IGpioClock.CreateTimer"/> for clocks that only have <see cref="IGpioClock.Schedule"/>: one schedule per arming.</summary>
+internal sealed class ScheduledGpioTimer(IGpioClock clock, Action action) : GpioTimer
+{
+    private readonly Lock _lock = new();
+    private IDisposable? _pending;
+
+    public override void Arm(long atNs)
+    {
+        lock (_lock)
+        {
+            _pending?.Dispose();
+            _pending = null;
+            _pending = clock.Schedule(atNs, action);
+        }
+    }
+
+    public override void Cancel()
+    {
+        lock (_lock)
+        {
+            _pending?.Dispose();
+            _pending = null;
+        }
+    }
 }

@@ -131,7 +131,7 @@ public sealed class RejectGate
                 slot.RejectAtCount = slot.TriggerCount + _counts;
                 slot.DeadlineCount = slot.RejectAtCount - _leadCounts;
                 Estimate(reckoned, slot);
-                slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
+                slot.DeadlineTimer.Arm(slot.DeadlineNs);
                 timing = new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs, slot.TriggerCount, slot.DeadlineCount, slot.RejectAtCount);
                 ReckonedUntilNs = Math.Max(ReckonedUntilNs ?? 0, slot.RejectAtNs);
             }
@@ -140,7 +140,7 @@ public sealed class RejectGate
                 slot.TriggerCount = slot.DeadlineCount = slot.RejectAtCount = -1;
                 slot.RejectAtNs = triggerNs + _delayNs;
                 slot.DeadlineNs = slot.RejectAtNs - _leadNs;
-                slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
+                slot.DeadlineTimer.Arm(slot.DeadlineNs);
                 timing = new PartTiming(partId, triggerNs, slot.DeadlineNs, slot.RejectAtNs);
             }
         }
@@ -174,7 +174,7 @@ public sealed class RejectGate
                 slot.Outcome = defective ? GateOutcome.Rejected : GateOutcome.Passed;
                 if (defective)
                 {
-                    if (_encoder is null) slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+                    if (_encoder is null) slot.FireTimer.Arm(slot.RejectAtNs);
                     else if (_encoder.Count >= slot.RejectAtCount) started = TryStart(slot, out pulse); // lead 0: decided at the very edge that fires
                 }
             }
@@ -207,7 +207,7 @@ public sealed class RejectGate
         slot.Outcome = GateOutcome.LateRejected;
         if (_encoder is null)
         {
-            slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+            slot.FireTimer.Arm(slot.RejectAtNs);
             return false;
         }
         return _encoder.Count >= slot.RejectAtCount && TryStart(slot, out pulse);
@@ -247,8 +247,8 @@ public sealed class RejectGate
             {
                 if (!slot.InUse || slot.Started || (slot.Settled && !slot.RejectsPart)) continue;
                 Estimate(encoder, slot);
-                if (!slot.Settled) slot.DeadlineTimer = _clock.Schedule(slot.DeadlineNs, slot.OnDeadline);
-                else slot.FireTimer = _clock.Schedule(slot.RejectAtNs, slot.OnFire);
+                if (!slot.Settled) slot.DeadlineTimer.Arm(slot.DeadlineNs);
+                else slot.FireTimer.Arm(slot.RejectAtNs);
                 until = Math.Max(until, slot.RejectAtNs);
                 parts++;
             }
@@ -307,7 +307,6 @@ public sealed class RejectGate
         pulse = default;
         if (!slot.InUse || !slot.Settled || slot.Started || !slot.RejectsPart) return false;
         slot.Started = true;
-        slot.FireTimer = null;
         _actuator.Pulse(_pulseWidth);
         Pulses++;
         pulse = new RejectPulse(slot.PartId, slot.TriggerNs, _chip.NowNs, slot.Outcome);
@@ -319,14 +318,13 @@ public sealed class RejectGate
         public long PartId = -1, TriggerNs, DeadlineNs, RejectAtNs, TriggerCount, DeadlineCount, RejectAtCount;
         public bool InUse, Decided, Settled, Started;
         public GateOutcome Outcome;
-        public IDisposable? DeadlineTimer, FireTimer;
-        public readonly Action OnDeadline, OnFire;
+        // Created once per slot and armed per part, so registering and deciding a part allocate nothing.
+        public readonly GpioTimer DeadlineTimer, FireTimer;
 
-        // Bound once per slot, so registering a part allocates no closure.
         public Slot(RejectGate gate)
         {
-            OnDeadline = () => gate.Deadline(this);
-            OnFire = () => gate.Fire(this);
+            DeadlineTimer = gate._clock.CreateTimer(() => gate.Deadline(this));
+            FireTimer = gate._clock.CreateTimer(() => gate.Fire(this));
         }
 
         public bool RejectsPart => Outcome is GateOutcome.Rejected or GateOutcome.LateRejected;
@@ -334,10 +332,6 @@ public sealed class RejectGate
         /// <summary>Still waiting for a decision, or for a pulse it must start.</summary>
         public bool Busy => InUse && (!Settled || (RejectsPart && !Started));
 
-        public void Cancel()
-        {
-            DeadlineTimer?.Dispose();
-            DeadlineTimer = null;
-        }
+        public void Cancel() => DeadlineTimer.Cancel();
     }
 }

@@ -90,6 +90,7 @@ public sealed class LinuxGpioChip : IGpioChip, IGpioClock
     public void WaitUntil(long ns) => MonotonicGpioClock.Monotonic.WaitUntil(ns);
 
     public IDisposable Schedule(long atNs, Action action) => MonotonicGpioClock.Monotonic.Schedule(atNs, action);
+    public GpioTimer CreateTimer(Action action) => MonotonicGpioClock.Monotonic.CreateTimer(action);
 
     public void Dispose() => _fd.Dispose(); // line requests hold their own fds and stay valid
 

@@ -37,7 +37,25 @@ public sealed class MonotonicGpioClock : IGpioClock
     public IDisposable Schedule(long atNs, Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
+        return GpioTimerThread.Shared.Schedule(DueTimestamp(atNs), action);
+    }
+
+    /// <summary>A timer on the shared timer thread; arming it allocates nothing.</summary>
+    public GpioTimer CreateTimer(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return new Timer(this, GpioTimerThread.Shared.CreateEntry(action));
+    }
+
+    private long DueTimestamp(long atNs)
+    {
         long dueNs = Math.Max(0, atNs - _now());
-        return GpioTimerThread.Shared.Schedule(Stopwatch.GetTimestamp() + (long)(dueNs * (Stopwatch.Frequency / 1e9)), action);
+        return Stopwatch.GetTimestamp() + (long)(dueNs * (Stopwatch.Frequency / 1e9));
+    }
+
+    private sealed class Timer(MonotonicGpioClock clock, GpioTimerThread.Entry entry) : GpioTimer
+    {
+        public override void Arm(long atNs) => entry.Arm(clock.DueTimestamp(atNs));
+        public override void Cancel() => entry.Cancel();
     }
 }

@@ -23,7 +23,9 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
 
     private readonly object _gate = new();
     private readonly LineState[] _lines;
-    private readonly PriorityQueue<ScheduledAction, (long AtNs, long Order)> _queue = new();
+    // Each arming is queued with the action's generation then; re-arming or cancelling bumps it, so an earlier arming
+    // left in the queue is skipped when its time comes (cancelled ones stay queued until then, as on the real clock).
+    private readonly PriorityQueue<(ScheduledAction Action, long Generation), (long AtNs, long Order)> _queue = new();
     private long _nowNs;
     private long _order;
     private bool _disposed;
@@ -76,11 +78,24 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
         ArgumentNullException.ThrowIfNull(action);
         lock (_gate)
         {
-            var scheduled = new ScheduledAction(Math.Max(atNs, _nowNs), action);
-            _queue.Enqueue(scheduled, (scheduled.AtNs, _order++));
+            var scheduled = new ScheduledAction(this, action);
+            Enqueue(scheduled, atNs);
             RunDueNow();
             return scheduled;
         }
+    }
+
+    /// <summary>A timer on the virtual clock; arming it allocates nothing (beyond the queue's growth).</summary>
+    public GpioTimer CreateTimer(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return new ScheduledAction(this, action);
+    }
+
+    private void Enqueue(ScheduledAction scheduled, long atNs)
+    {
+        long at = Math.Max(atNs, _nowNs);
+        _queue.Enqueue((scheduled, Interlocked.Increment(ref scheduled.Generation)), (at, _order++));
     }
 
     /// <summary>Changes still scheduled (scripted levels, responders' echoes, timers).</summary>
@@ -106,8 +121,7 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
             {
                 if (atNs < _nowNs)
                     throw new ArgumentOutOfRangeException(nameof(changes), atNs, $"line {offset}: a change at {atNs} ns lies before the virtual clock ({_nowNs} ns)");
-                var scheduled = new ScheduledAction(atNs, () => SetPhysical(offset, level));
-                _queue.Enqueue(scheduled, (atNs, _order++));
+                Enqueue(new ScheduledAction(this, () => SetPhysical(offset, level)), atNs);
             }
             RunDueNow();
         }
@@ -261,10 +275,10 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
 
     private void RunNext()
     {
-        var next = _queue.Dequeue();
-        if (next.Cancelled) return;
-        _nowNs = Math.Max(_nowNs, next.AtNs);
-        next.Action();
+        _queue.TryDequeue(out var next, out var due);
+        if (Volatile.Read(ref next.Action.Generation) != next.Generation) return; // re-armed or cancelled since
+        _nowNs = Math.Max(_nowNs, due.AtNs);
+        next.Action.Action();
     }
 
     private void RunDueNow()
@@ -288,14 +302,14 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
         // Kernel software debounce: every change restarts the period; when it expires the settled level is
         // compared with the last reported one, so a bounce back within the period produces nothing.
         long generation = ++input.DebounceGeneration;
-        var check = new ScheduledAction(_nowNs + input.DebounceNs, () =>
+        var check = new ScheduledAction(this, () =>
         {
             if (!ReferenceEquals(line.Input, input) || input.DebounceGeneration != generation) return;
             if (input.Reported == line.Physical) return;
             input.Reported = line.Physical;
             input.Emit(_nowNs, line.Physical);
         });
-        _queue.Enqueue(check, (check.AtNs, _order++));
+        Enqueue(check, _nowNs + input.DebounceNs);
     }
 
     private void WriteOutput(int offset, bool value, bool force = false)
@@ -356,12 +370,23 @@ public sealed class SimulatedGpioChip : IGpioChip, IGpioClock, IGpioEdgeNotifier
         public readonly List<Action<GpioEdgeEvent>> EdgeWatchers = [];
     }
 
-    private sealed class ScheduledAction(long atNs, Action action) : IDisposable
+    // A scheduled action, and the timer CreateTimer gives. Cancelling takes no lock (a caller may hold its own lock
+    // that an action running under the chip's lock needs).
+    private sealed class ScheduledAction(SimulatedGpioChip chip, Action action) : GpioTimer
     {
-        public long AtNs { get; } = atNs;
-        public Action Action { get; } = action;
-        public bool Cancelled { get; private set; }
-        public void Dispose() => Cancelled = true;
+        public readonly Action Action = action;
+        public long Generation;
+
+        public override void Arm(long atNs)
+        {
+            lock (chip._gate)
+            {
+                chip.Enqueue(this, atNs);
+                chip.RunDueNow();
+            }
+        }
+
+        public override void Cancel() => Interlocked.Increment(ref Generation);
     }
 
     private sealed class Subscription(Action unsubscribe) : IDisposable

@@ -1,5 +1,6 @@
 using Edge.Agent.Devices;
 using Edge.Agent.Devices.Simulation;
+using Edge.Models.Tests.Support;
 
 namespace Edge.Agent.Tests.Devices;
 
@@ -217,5 +218,35 @@ public class SimulatedGpioChipTests
         Assert.Empty(ran);
         chip.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal([t0 + 2 * Ms], ran);
+    }
+
+    [Fact]
+    public void A_timer_runs_once_per_arming_at_its_latest_time_and_arming_it_allocates_nothing()
+    {
+        using var chip = new SimulatedGpioChip();
+        long t0 = chip.NowNs;
+        var ran = new List<long>(64);
+        using var timer = chip.CreateTimer(() => ran.Add(chip.NowNs));
+
+        timer.Arm(t0 + 1 * Ms);
+        timer.Arm(t0 + 3 * Ms); // moved: the first arming must not run
+        chip.AdvanceTo(t0 + 2 * Ms);
+        Assert.Empty(ran);
+        chip.AdvanceTo(t0 + 4 * Ms);
+        Assert.Equal([t0 + 3 * Ms], ran);
+
+        timer.Arm(t0 + 5 * Ms);
+        timer.Cancel();
+        chip.AdvanceTo(t0 + 6 * Ms);
+        Assert.Single(ran);
+
+        timer.Arm(t0 + 1 * Ms); // in the past: runs at once, at the clock's time
+        Assert.Equal([t0 + 3 * Ms, t0 + 6 * Ms], ran);
+
+        ran.Clear();
+        var sample = Allocations.SteadyState(() => { timer.Arm(chip.NowNs + Ms); chip.Advance(TimeSpan.FromMilliseconds(1)); },
+            warmUp: 16, windows: 5, callsPerWindow: 8);
+        Assert.True(sample.Bytes == 0, $"arming allocated: {sample}");
+        Assert.Equal(16 + 5 * 8, ran.Count);
     }
 }
