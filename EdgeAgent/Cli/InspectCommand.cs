@@ -301,6 +301,10 @@ internal static class InspectCommand
                     + (line.Snapshots is { } s ? $"; snapshots kept {s.Store.Count} in {s.Store.Folder} (deleted {s.Store.Deleted}, dropped {s.SnapshotsDropped} for a full queue, write errors {s.WriteErrors})" : ""));
         o.WriteLine($"  simulated {(r.Parts.Count == 0 ? 0 : (r.Parts[^1].Part.BeamNs - r.Parts[0].Part.BeamNs) / 1e9):0.0} s of belt in {wall.TotalSeconds:0.0} s; "
                     + $"managed bytes allocated per part {allocated / Math.Max(1, r.Parts.Count):0} on the line's thread (simulator and events included; snapshots are encoded on the writer's thread); model {Path.GetFileName(modelPath)}");
+        var own = line.Allocations;
+        o.WriteLine($"  the line's own work (capture, detect, rules, gate, counters, light, event; the simulator apart): good parts {own.GoodBytes} bytes in all over {own.GoodParts} "
+                    + $"({own.GoodPartsAllocating} allocated anything{(own.GoodPartsAllocating > 0 ? $", the last of them part {own.LastAllocatingPart}" : "")}), "
+                    + $"defective or late parts {own.OtherBytesPerPart:0} bytes each (the event; with snapshots, the snapshot's name); minute summaries {own.SummaryBytes} bytes in all");
     }
 
     internal static double Percentile(IReadOnlyList<double> values, double q)

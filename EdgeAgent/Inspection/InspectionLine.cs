@@ -50,6 +50,19 @@ public readonly record struct PartVerdict(
     public double TriggerToDecisionMs => (DecidedNs - TriggerNs) / 1e6;
 }
 
+/// <summary>
+/// Managed bytes the line's own work allocated on its thread (capture, detect, rules, gate, counters, light, event),
+/// apart from the time spent waiting on the chip's clock (on the simulator, the rest of the simulated world runs there;
+/// on a board, timer actions such as the reject pulse run on the GPIO timer thread). <see cref="LastAllocatingPart"/>
+/// is the id of the last good part that allocated anything: a small one means warm-up. The minute's summary, sent from
+/// the part that closes the minute, is counted apart (<see cref="SummaryBytes"/>).
+/// </summary>
+public readonly record struct LineAllocations(long GoodParts, long GoodPartsAllocating, long LastAllocatingPart, long GoodBytes, long OtherParts, long OtherBytes, long SummaryBytes)
+{
+    /// <summary>Mean bytes per defective or late part (its event and, with snapshots, the snapshot's name).</summary>
+    public double OtherBytesPerPart => OtherParts == 0 ? 0 : (double)OtherBytes / OtherParts;
+}
+
 /// <summary>A defective (or late) part, for the defect event.</summary>
 public sealed record DefectEvent(
     string Line, long PartId, DateTimeOffset TriggeredAt, double TriggerToDecisionMs, GateOutcome Outcome,
@@ -83,6 +96,7 @@ public sealed class InspectionLine : IDisposable
     private readonly int[] _partDefects;
     private readonly long _debounceNs;
     private long _nextPartId;
+    private LineAllocations _allocations;
 
     /// <param name="wallClock">Maps the chip's clock to wall time (shifts, minutes, event stamps); default: now − elapsed.</param>
     /// <param name="time">Measures compute time (default <see cref="TimeProvider.System"/>).</param>
@@ -147,6 +161,9 @@ public sealed class InspectionLine : IDisposable
     /// <summary>Why snapshots are off although the options name a folder (it is a file, or cannot be created or read); null when they are on or not asked for.</summary>
     public string? SnapshotsUnavailable { get; }
 
+    /// <summary>What the line's own work has allocated so far, good parts apart (they should allocate nothing once warm).</summary>
+    public LineAllocations Allocations => _allocations;
+
     /// <summary>Raised after each part's decision (on the line's thread).</summary>
     public event Action<PartVerdict>? Inspected;
 
@@ -179,6 +196,7 @@ public sealed class InspectionLine : IDisposable
     /// <summary>Inspects the part triggered at <paramref name="triggerNs"/>: capture, detect, judge, hand the gate its decision.</summary>
     public PartVerdict InspectPart(long triggerNs)
     {
+        long a0 = GC.GetAllocatedBytesForCurrentThread();
         long partId = ++_nextPartId;
         var timing = _gate.Register(partId, triggerNs);
         long startNs = Math.Max(_chip.NowNs, triggerNs);
@@ -202,7 +220,9 @@ public sealed class InspectionLine : IDisposable
             throw;
         }
         long elapsedNs = (long)(_time.GetElapsedTime(t0).Ticks * 100);
+        long a1 = GC.GetAllocatedBytesForCurrentThread();
         _clock.WaitUntil(startNs + elapsedNs);
+        long a2 = GC.GetAllocatedBytesForCurrentThread();
         long decidedNs = _chip.NowNs;
         var outcome = _gate.Decide(partId, defects > 0, decidedNs);
         var verdict = new PartVerdict(partId, triggerNs, decidedNs, timing.DeadlineNs, timing.RejectAtNs, defects, outcome,
@@ -210,11 +230,15 @@ public sealed class InspectionLine : IDisposable
 
         // After the decision: nothing below delays the actuator.
         var at = _wallClock(triggerNs);
+        long s0 = GC.GetAllocatedBytesForCurrentThread();
         if (Minute.Record(at, _partDefects, outcome, defects > 0) is { } minute) _sink?.OnSummary(_options.Line, minute, Shift.Snapshot());
+        long summaryBytes = GC.GetAllocatedBytesForCurrentThread() - s0;
         Shift.Record(at, _partDefects, outcome, defects > 0);
         _health.RecordPart(good: defects == 0, late: verdict.Late);
         _light?.Show(_health.Color);
-        if (defects > 0 || verdict.Late) Report(verdict, frame, at);
+        bool other = defects > 0 || verdict.Late;
+        if (other) Report(verdict, frame, at);
+        CountAllocations(partId, a1 - a0 + GC.GetAllocatedBytesForCurrentThread() - a2 - summaryBytes, summaryBytes, other);
         Inspected?.Invoke(verdict);
         return verdict;
     }
@@ -253,6 +277,14 @@ public sealed class InspectionLine : IDisposable
 
     /// <summary>Writes the snapshots still queued (at most <see cref="SnapshotWriter.DrainTimeout"/>) and stops the writer.</summary>
     public void Dispose() => _snapshots?.Dispose();
+
+    private void CountAllocations(long partId, long bytes, long summaryBytes, bool other)
+    {
+        var a = _allocations with { SummaryBytes = _allocations.SummaryBytes + summaryBytes };
+        if (other) _allocations = a with { OtherParts = a.OtherParts + 1, OtherBytes = a.OtherBytes + bytes };
+        else if (bytes == 0) _allocations = a with { GoodParts = a.GoodParts + 1 };
+        else _allocations = a with { GoodParts = a.GoodParts + 1, GoodPartsAllocating = a.GoodPartsAllocating + 1, LastAllocatingPart = partId, GoodBytes = a.GoodBytes + bytes };
+    }
 
     private void Report(in PartVerdict verdict, ImageBuffer frame, DateTimeOffset at)
     {

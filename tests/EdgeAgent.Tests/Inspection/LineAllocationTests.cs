@@ -28,6 +28,10 @@ public sealed class LineAllocationTests
         Assert.True(run.Verdicts.All(v => !v.Defective), "every part must be judged good");
         Assert.Equal(0, run.Line.Gate.Pulses);
         Assert.True(sample.Bytes == 0, $"a good part allocated: {sample}");
+        // The line's own count agrees: every part good, none allocating after the warm-up (parts 1-20).
+        var own = run.Line.Allocations;
+        Assert.Equal((20 + 6 * 20, 0L), (own.GoodParts, own.OtherParts));
+        Assert.True(own.LastAllocatingPart <= 20, $"good part {own.LastAllocatingPart} allocated after the warm-up: {own}");
     }
 
     [Fact]
@@ -43,6 +47,9 @@ public sealed class LineAllocationTests
         // The event, its list of counted defects and the simulator's record of the actuator's two edges; a bound, so a
         // regression that allocates per detection or per frame (a copied image: 300 kB) fails.
         Assert.True(sample.BytesPerCall is > 0 and < 1024, $"a defective part allocated {sample.BytesPerCall} bytes: {sample}");
+        var own = run.Line.Allocations;
+        Assert.Equal((0L, 20L + 6 * 20), (own.GoodParts, own.OtherParts));
+        Assert.InRange(own.OtherBytesPerPart, 1, sample.BytesPerCall); // the line's share of what the part cost on its thread
     }
 
     [Fact]
