@@ -41,6 +41,9 @@ internal static class InspectCommand
           --snapshots DIR       keep JPEG snapshots of defective parts there (default: none)
           --threads N           ONNX Runtime intra-op threads (default: one per core)
           --quiet               do not list every rejected part
+
+        A run longer than 5 s reports its progress on stderr every 5 s. The summary compares the line with the
+        ground truth and with the detector's own decisions, and gives its timing and what it allocated.
         """;
 
     private static readonly string[] Valued = ["parts", "model", "heldout", "speed", "late-policy", "min-score", "seed", "snapshots", "threads", "verifier", "verifier-band"];
@@ -121,7 +124,7 @@ internal static class InspectCommand
         var epoch = new DateTimeOffset(2025, 1, 6, 6, 0, 0, TimeSpan.Zero);
         long originNs = chip.NowNs;
         if (continuous)
-            return RunContinuous(stdout, options, conveyor, detector, set, jpegs, truth, partCount, light, reject, chip, sink, epoch, modelPath, quiet);
+            return RunContinuous(stdout, stderr, options, conveyor, detector, set, jpegs, truth, partCount, light, reject, chip, sink, epoch, modelPath, quiet);
 
         var line = new InspectionLine(options, chip, reject, camera, new DetectorInspector(detector), light, sink,
             wallClock: ns => epoch.AddTicks((ns - originNs) / 100));
@@ -130,10 +133,13 @@ internal static class InspectCommand
                          + $"reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                          + $"decision deadline trigger + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {policy}, seed {seed}");
         stdout.WriteLine(ScoresLine(options, detector));
+        var progress = new Progress(stderr, partCount);
+        line.Inspected += progress.OnPart;
         long a0 = GC.GetAllocatedBytesForCurrentThread();
         var wall = Stopwatch.StartNew();
         var report = ConveyorSimulation.Run(chip, line, eye, parts, conveyor);
         wall.Stop();
+        line.Inspected -= progress.OnPart;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
         line.Dispose(); // the snapshots still queued are written before the summary counts them
 
@@ -154,7 +160,7 @@ internal static class InspectCommand
         return report.GateMissed == 0 && report.GateWrong == 0 ? 0 : 1;
     }
 
-    private static int RunContinuous(TextWriter stdout, InspectionOptions options, ConveyorSettings conveyor, ObjectDetector detector,
+    private static int RunContinuous(TextWriter stdout, TextWriter stderr, InspectionOptions options, ConveyorSettings conveyor, ObjectDetector detector,
         LabelledImageSet set, byte[][] jpegs, bool[] truth, int partCount, StackLight light, Edge.Agent.Devices.DigitalIo.DigitalOutput reject,
         SimulatedGpioChip chip, RecordingInspectionSink sink, DateTimeOffset epoch, string modelPath, bool quiet)
     {
@@ -196,6 +202,8 @@ internal static class InspectCommand
                              + $"model {Path.GetFileName(modelPath)}, reject delay {options.RejectDelay.TotalMilliseconds:0.#} ms after the crossing, pulse {options.PulseWidth.TotalMilliseconds:0.#} ms, "
                              + $"deadline crossing + {options.ActuatorDeadlineMargin.TotalMilliseconds:0.#} ms, late policy {options.LatePolicy}");
             stdout.WriteLine(ScoresLine(options, detector));
+            var progress = new Progress(stderr, partCount);
+            inspection.Line.Inspected += progress.OnPart;
             long a0 = GC.GetAllocatedBytesForCurrentThread();
             var wall = Stopwatch.StartNew();
             var run = ContinuousConveyor.Run(chip, inspection, parts, camera, PixelFormat.Rgb24, (part, frame, x) =>
@@ -205,6 +213,7 @@ internal static class InspectCommand
             }, 27, belt);
             wall.Stop();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - a0;
+            inspection.Line.Inspected -= progress.OnPart;
             inspection.Line.Dispose(); // the snapshots still queued are written before the summary counts them
             var report = run.Conveyor;
             if (!quiet)
@@ -305,6 +314,24 @@ internal static class InspectCommand
         o.WriteLine($"  the line's own work (capture, detect, rules, gate, counters, light, event; the simulator apart): good parts {own.GoodBytes} bytes in all over {own.GoodParts} "
                     + $"({own.GoodPartsAllocating} allocated anything{(own.GoodPartsAllocating > 0 ? $", the last of them part {own.LastAllocatingPart}" : "")}), "
                     + $"defective or late parts {own.OtherBytesPerPart:0} bytes each (the event; with snapshots, the snapshot's name); minute summaries {own.SummaryBytes} bytes in all");
+    }
+
+    /// <summary>A line on stderr every few seconds of a long run: parts inspected so far, of how many (nothing for a run shorter than that).</summary>
+    internal sealed class Progress(TextWriter stderr, int total, TimeSpan? every = null)
+    {
+        private readonly long _every = (long)((every ?? TimeSpan.FromSeconds(5)).TotalSeconds * Stopwatch.Frequency);
+        private readonly long _start = Stopwatch.GetTimestamp();
+        private long _next = Stopwatch.GetTimestamp() + (long)((every ?? TimeSpan.FromSeconds(5)).TotalSeconds * Stopwatch.Frequency);
+        private int _parts;
+
+        public void OnPart(PartVerdict verdict)
+        {
+            _parts++;
+            long now = Stopwatch.GetTimestamp();
+            if (now < _next) return;
+            _next = now + _every;
+            stderr.WriteLine($"edge inspect: {_parts} of {total} parts inspected ({100.0 * _parts / Math.Max(1, total):0} %), {Stopwatch.GetElapsedTime(_start, now).TotalSeconds:0} s");
+        }
     }
 
     internal static double Percentile(IReadOnlyList<double> values, double q)

@@ -104,4 +104,21 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Equal(detector.Labels.Names.Order(), scores.Keys.Order());
         Assert.All(scores.Values, v => Assert.InRange(v, 0.05f, 0.95f));
     }
+
+    [Fact]
+    public void A_long_simulated_run_reports_its_progress_on_stderr()
+    {
+        var stderr = new StringWriter();
+        var progress = new InspectCommand.Progress(stderr, total: 4, every: TimeSpan.Zero);
+        for (int i = 0; i < 4; i++) progress.OnPart(default);
+        var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("edge inspect: 1 of 4 parts inspected (25 %)", lines[0]);
+        Assert.StartsWith("edge inspect: 4 of 4 parts inspected (100 %)", lines[3]);
+
+        var quiet = new StringWriter();
+        var slow = new InspectCommand.Progress(quiet, total: 4, every: TimeSpan.FromHours(1));
+        for (int i = 0; i < 4; i++) slow.OnPart(default);
+        Assert.Equal("", quiet.ToString()); // a run shorter than the interval prints nothing
+    }
 }
