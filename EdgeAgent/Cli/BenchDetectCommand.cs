@@ -72,6 +72,7 @@ internal static class BenchDetectCommand
                     set = DetectionModels.Heldout(heldoutDir, fp32Path, detector.Labels.Names);
                     frames = [.. set.Images.Select(i => ImageCodec.Load(set.PathOf(i), PixelFormat.Rgb24))];
                 }
+                stderr.WriteLine($"edge bench detect: timing {label} ({Path.GetFileName(path)}) on {set.Images.Count} images × {iterations}, then its mAP");
                 results.Add(Measure(label, path, detector, set, frames!, iterations, session));
             }
         }
