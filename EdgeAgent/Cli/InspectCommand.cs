@@ -321,13 +321,14 @@ internal static class InspectCommand
     {
         private readonly long _every = (long)((every ?? TimeSpan.FromSeconds(5)).TotalSeconds * Stopwatch.Frequency);
         private readonly long _start = Stopwatch.GetTimestamp();
-        private long _next = Stopwatch.GetTimestamp() + (long)((every ?? TimeSpan.FromSeconds(5)).TotalSeconds * Stopwatch.Frequency);
+        private long _next = -1;
         private int _parts;
 
         public void OnPart(PartVerdict verdict)
         {
             _parts++;
             long now = Stopwatch.GetTimestamp();
+            if (_next < 0) _next = _start + _every;
             if (now < _next) return;
             _next = now + _every;
             stderr.WriteLine($"edge inspect: {_parts} of {total} parts inspected ({100.0 * _parts / Math.Max(1, total):0} %), {Stopwatch.GetElapsedTime(_start, now).TotalSeconds:0} s");
