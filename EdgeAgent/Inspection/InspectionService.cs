@@ -56,7 +56,8 @@ public sealed partial class InspectionService : IAsyncDisposable
     private readonly ILogger _log;
     private readonly Func<string, IGpioChip> _openChip;
     private readonly Lock _lock = new();
-    private readonly Counter _parts, _rejects, _late, _errors, _snapshotsDropped, _snapshotErrors;
+    private readonly Counter _parts, _rejects, _late, _errors, _snapshotsDropped, _snapshotErrors, _goodPartBytes;
+    private long _goodPartBytesSeen; // the current line's InspectionLine.Allocations.GoodBytes already counted
     private readonly Histogram _decision;
     private readonly MetricsRegistry _metrics;
     private Counter[] _defectsByClass = [];
@@ -99,6 +100,8 @@ public sealed partial class InspectionService : IAsyncDisposable
         _snapshotsDropped = metrics.Counter("edge_inspection_snapshots_dropped_total", "Defective parts without a snapshot: the writer's queue was full.", line);
         _snapshotErrors = metrics.Counter("edge_inspection_snapshot_errors_total", "Snapshots whose write failed (disk full, folder removed).", line);
         _decision = metrics.Histogram("edge_inspection_decision_seconds", "From the photo-eye trigger to the reject decision.", null, line);
+        _goodPartBytes = metrics.Counter("edge_inspection_good_part_alloc_bytes_total",
+            "Managed bytes the line's own work allocated for good parts: a few kB of warm-up, then flat; growth means a per-part allocation.", line);
     }
 
     public string Name => _config.Name;
@@ -238,6 +241,7 @@ public sealed partial class InspectionService : IAsyncDisposable
             line = new InspectionLine(_options, devices.Chip, devices.Reject, partCamera, _inspector!, devices.Light, _sink, encoder: devices.Encoder,
                 logger: _log);
         }
+        _goodPartBytesSeen = 0;
         line.Inspected += OnInspected;
         line.Gate.PulseStarted += OnPulse;
         if (line.Snapshots is { } snapshots)
@@ -480,7 +484,14 @@ public sealed partial class InspectionService : IAsyncDisposable
         _decision.Observe(v.TriggerToDecisionMs / 1000);
         if (v.Late) _late.Inc();
         if (v.Defective) Interlocked.Increment(ref _defective);
-        var byClass = _line is { } line ? line.LastPartDefects : default;
+        var line = _line;
+        var byClass = line is null ? default : line.LastPartDefects;
+        long good = line?.Allocations.GoodBytes ?? _goodPartBytesSeen;
+        if (good != _goodPartBytesSeen)
+        {
+            _goodPartBytes.Inc(good - _goodPartBytesSeen);
+            _goodPartBytesSeen = good;
+        }
         for (int i = 0; i < byClass.Length && i < _defectsByClass.Length; i++)
             if (byClass[i] > 0) _defectsByClass[i].Inc(byClass[i]);
         PartInspected?.Invoke(v);

@@ -182,6 +182,7 @@ public sealed class InspectionServiceTests : IDisposable
         Assert.Contains("edge_inspection_late_total{line=\"line1\"} 0", text);
         Assert.Contains("edge_inspection_defects_total{line=\"line1\",class=\"scratch\"}", text);
         Assert.Contains($"edge_inspection_decision_seconds_count{{line=\"line1\"}} {names.Length}", text);
+        Assert.Contains("edge_inspection_good_part_alloc_bytes_total{line=\"line1\"} ", text);
         Assert.Contains("edge_inspection_snapshots_dropped_total{line=\"line1\"} 0", text);
         Assert.Empty(service.Problems());
     }
