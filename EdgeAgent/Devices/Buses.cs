@@ -143,7 +143,6 @@ internal sealed class ScheduledGpioTimer(IGpioClock clock, Action action) : Gpio
         lock (_lock)
         {
             _pending?.Dispose();
-            _pending = null;
             _pending = clock.Schedule(atNs, action);
         }
     }
